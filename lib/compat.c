@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The only home of symbol versions: the exported entry points whose names
+ * or signatures changed between libfuse releases, each a thin wrapper over
+ * one internal implementation, bound to libfuse's version nodes with
+ * .symver. The version scripts (lib/abi3, lib/abi4) name the nodes.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include "fuse_i.h"
+
+int lf_parse_cmdline_312(struct fuse_args *args,
+			 struct fuse_cmdline_opts *opts);
+int lf_parse_cmdline_30(struct fuse_args *args, void *opts);
+
+#define LF_SYMVER(impl, name) __asm__(".symver " #impl "," #name)
+
+/* ---- fuse_session_loop_mt: 3.0 (clone_fd), 3.2 (v1 config), 3.12 ---- */
+
+FUSE_EXPORT int fuse_session_loop_mt_312(struct fuse_session *se,
+					 struct fuse_loop_config *config);
+FUSE_EXPORT int fuse_session_loop_mt_312(struct fuse_session *se,
+					 struct fuse_loop_config *config)
+{
+	return lf_session_loop_mt(se, config);
+}
+LF_SYMVER(fuse_session_loop_mt_312, fuse_session_loop_mt@@FUSE_3.12);
+
+FUSE_EXPORT int fuse_session_loop_mt_32(struct fuse_session *se,
+					struct fuse_loop_config_v1 *config);
+FUSE_EXPORT int fuse_session_loop_mt_32(struct fuse_session *se,
+					struct fuse_loop_config_v1 *config)
+{
+	struct fuse_loop_config *c = fuse_loop_cfg_create();
+	int res;
+
+	if (!c)
+		return -ENOMEM;
+	if (config)
+		fuse_loop_cfg_convert(c, config);
+	res = lf_session_loop_mt(se, c);
+	fuse_loop_cfg_destroy(c);
+	return res;
+}
+LF_SYMVER(fuse_session_loop_mt_32, fuse_session_loop_mt@FUSE_3.2);
+
+FUSE_EXPORT int fuse_session_loop_mt_31(struct fuse_session *se, int clone_fd);
+FUSE_EXPORT int fuse_session_loop_mt_31(struct fuse_session *se, int clone_fd)
+{
+	struct fuse_loop_config *c = fuse_loop_cfg_create();
+	int res;
+
+	if (!c)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(c, clone_fd);
+	res = lf_session_loop_mt(se, c);
+	fuse_loop_cfg_destroy(c);
+	return res;
+}
+LF_SYMVER(fuse_session_loop_mt_31, fuse_session_loop_mt@FUSE_3.0);
+
+/* ---- fuse_parse_cmdline: 3.0 layout and 3.12 layout (max_threads) ---- */
+
+FUSE_EXPORT int fuse_parse_cmdline_312(struct fuse_args *args,
+				       struct fuse_cmdline_opts *opts);
+FUSE_EXPORT int fuse_parse_cmdline_312(struct fuse_args *args,
+				       struct fuse_cmdline_opts *opts)
+{
+	return lf_parse_cmdline_312(args, opts);
+}
+LF_SYMVER(fuse_parse_cmdline_312, fuse_parse_cmdline@@FUSE_3.12);
+
+FUSE_EXPORT int fuse_parse_cmdline_30(struct fuse_args *args, void *opts);
+FUSE_EXPORT int fuse_parse_cmdline_30(struct fuse_args *args, void *opts)
+{
+	return lf_parse_cmdline_30(args, opts);
+}
+LF_SYMVER(fuse_parse_cmdline_30, fuse_parse_cmdline@FUSE_3.0);
+
+/* ---- session creation and custom I/O ---- */
+
+#if LF_ABI_314
+FUSE_EXPORT struct fuse_session *
+fuse_session_new(struct fuse_args *args, const struct fuse_lowlevel_ops *op,
+		 size_t op_size, void *userdata)
+{
+	return lf_session_new(args, op, op_size, NULL, userdata);
+}
+
+FUSE_EXPORT int fuse_session_custom_io(struct fuse_session *se,
+				       const struct fuse_custom_io *io, int fd)
+{
+	return lf_session_custom_io(se, io, sizeof(*io), fd);
+}
+#endif
+
+#if !LF_ABI_314
+FUSE_EXPORT struct fuse_session *
+fuse_session_new_versioned(struct fuse_args *args,
+			   const struct fuse_lowlevel_ops *op, size_t op_size,
+			   struct libfuse_version *version, void *userdata)
+{
+	struct lf_version v = { 0 };
+
+	if (version) {
+		v.major = version->major;
+		v.minor = version->minor;
+		v.hotfix = version->hotfix;
+	}
+	return lf_session_new(args, op, op_size, version ? &v : NULL,
+			      userdata);
+}
+
+/* Pre-3.17 name, for sources that call it without the header's wrapper. */
+#undef fuse_session_new
+FUSE_EXPORT struct fuse_session *
+fuse_session_new(struct fuse_args *args, const struct fuse_lowlevel_ops *op,
+		 size_t op_size, void *userdata);
+FUSE_EXPORT struct fuse_session *
+fuse_session_new(struct fuse_args *args, const struct fuse_lowlevel_ops *op,
+		 size_t op_size, void *userdata)
+{
+	return lf_session_new(args, op, op_size, NULL, userdata);
+}
+
+FUSE_EXPORT int fuse_session_custom_io_317(struct fuse_session *se,
+					   const struct fuse_custom_io *io,
+					   size_t op_size, int fd)
+{
+	return lf_session_custom_io(se, io, op_size, fd);
+}
+LF_SYMVER(fuse_session_custom_io_317, fuse_session_custom_io@@FUSE_3.17);
+
+/* The 3.0 struct ended before clone_fd. */
+FUSE_EXPORT int fuse_session_custom_io_30(struct fuse_session *se,
+					  const struct fuse_custom_io *io,
+					  int fd);
+FUSE_EXPORT int fuse_session_custom_io_30(struct fuse_session *se,
+					  const struct fuse_custom_io *io,
+					  int fd)
+{
+	return lf_session_custom_io(se, io,
+				    offsetof(struct fuse_custom_io, clone_fd),
+				    fd);
+}
+LF_SYMVER(fuse_session_custom_io_30, fuse_session_custom_io@FUSE_3.0);
+#endif

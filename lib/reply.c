@@ -1,0 +1,632 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The reply encoders: every public fuse_reply_* and fuse_add_direntry*,
+ * the one place that turns public structs (stat, fuse_entry_param,
+ * fuse_file_info) into kernel reply structs, and lf_reply_iov(), which
+ * frames a reply, sends it on the request's channel and frees the request.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdalign.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "fuse_i.h"
+#include "ll/ll.h"
+#include "log.h"
+
+/* The kernel's "to end of file" lock end (OFFSET_MAX). */
+#define LK_OFFSET_MAX 0x7fffffffffffffffULL
+
+/* Opcodes the kernel never waits an answer for. */
+static bool opcode_wants_reply(uint32_t opcode)
+{
+	return opcode != FUSE_FORGET && opcode != FUSE_BATCH_FORGET &&
+	       opcode != FUSE_NOTIFY_REPLY;
+}
+
+/*
+ * libfuse 3.18 (glibc >= 2.32) accepts 0 and any positive value glibc has
+ * a description for; anything else becomes ERANGE so the kernel never sees
+ * an out-of-range error that would make it reject the whole reply.
+ */
+static int checked_errno(int err)
+{
+	if (err == 0)
+		return 0;
+	if (err < 0 || !strerrordesc_np(err)) {
+		lf_log(FUSE_LOG_ERR, "fuse: bad error value: %i\n", -err);
+		return ERANGE;
+	}
+	return err;
+}
+
+static size_t iov_total(const struct iovec *iov, int count)
+{
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < count; i++)
+		len += iov[i].iov_len;
+	return len;
+}
+
+static void debug_reply(const struct fuse_out_header *out)
+{
+	if (out->error)
+		lf_log(FUSE_LOG_DEBUG,
+		       "   unique: %llu, error: %i (%s), outsize: %i\n",
+		       (unsigned long long)out->unique, out->error,
+		       strerror(-out->error), (int)out->len);
+	else
+		lf_log(FUSE_LOG_DEBUG, "   unique: %llu, success, outsize: %i\n",
+		       (unsigned long long)out->unique, (int)out->len);
+}
+
+int lf_reply_iov(fuse_req_t req, int error, struct iovec *iov, int count)
+{
+	struct fuse_session *se = req->se;
+	struct fuse_out_header out;
+	size_t len;
+	int res;
+
+	if (!opcode_wants_reply(req->opcode)) {
+		/* A filesystem answering FORGET: nothing may reach the kernel. */
+		lf_req_free(req);
+		return 0;
+	}
+	error = checked_errno(error);
+	iov[0].iov_base = &out;
+	iov[0].iov_len = sizeof(out);
+	len = iov_total(iov, count);
+	if (len > UINT32_MAX) {
+		/* Cannot be framed; the kernel's read would fail anyway. */
+		error = EIO;
+		count = 1;
+		len = sizeof(out);
+	}
+	out.len = (uint32_t)len;
+	out.error = -error;
+	out.unique = req->unique;
+	if (se->debug)
+		debug_reply(&out);
+	res = lf_send(se, req->ch, req, iov, count);
+	lf_req_free(req);
+	return res;
+}
+
+int lf_reply_ok(fuse_req_t req, const void *arg, size_t argsize)
+{
+	struct iovec iov[2];
+	int count = 1;
+
+	if (argsize) {
+		iov[1].iov_base = (void *)arg;
+		iov[1].iov_len = argsize;
+		count++;
+	}
+	return lf_reply_iov(req, 0, iov, count);
+}
+
+FUSE_EXPORT int fuse_reply_err(fuse_req_t req, int err)
+{
+	struct iovec iov[1];
+
+	return lf_reply_iov(req, err, iov, 1);
+}
+
+FUSE_EXPORT void fuse_reply_none(fuse_req_t req)
+{
+	lf_req_free(req);
+}
+
+FUSE_EXPORT int fuse_reply_iov(fuse_req_t req, const struct iovec *iov,
+			       int count)
+{
+	struct iovec small[8], *all = small;
+	int res;
+
+	if (count < 0)
+		return fuse_reply_err(req, EINVAL);
+	if ((size_t)count + 1 > LF_ARRAY_SIZE(small)) {
+		all = malloc(((size_t)count + 1) * sizeof(*all));
+		if (!all)
+			return fuse_reply_err(req, ENOMEM);
+	}
+	if (count)
+		memcpy(all + 1, iov, (size_t)count * sizeof(*all));
+	res = lf_reply_iov(req, 0, all, count + 1);
+	if (all != small)
+		free(all);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* Conversions from the public structs                                  */
+/* ------------------------------------------------------------------ */
+
+/* Whole seconds of a timeout, clamped like libfuse (negative -> 0). */
+static uint64_t timeout_sec(double t)
+{
+	if (t > (double)ULONG_MAX)
+		return ULONG_MAX;
+	if (t < 0.0)
+		return 0;
+	return (uint64_t)t;
+}
+
+static uint32_t timeout_nsec(double t)
+{
+	double frac = t - (double)timeout_sec(t);
+
+	if (frac < 0.0)
+		return 0;
+	if (frac >= 0.999999999)
+		return 999999999;
+	return (uint32_t)(frac * 1.0e9);
+}
+
+void lf_fill_attr(struct fuse_attr *attr, const struct stat *st)
+{
+	attr->ino = st->st_ino;
+	attr->mode = st->st_mode;
+	attr->nlink = (uint32_t)st->st_nlink;
+	attr->uid = st->st_uid;
+	attr->gid = st->st_gid;
+	attr->rdev = (uint32_t)st->st_rdev;
+	attr->size = (uint64_t)st->st_size;
+	attr->blksize = (uint32_t)st->st_blksize;
+	attr->blocks = (uint64_t)st->st_blocks;
+	attr->atime = (uint64_t)st->st_atim.tv_sec;
+	attr->mtime = (uint64_t)st->st_mtim.tv_sec;
+	attr->ctime = (uint64_t)st->st_ctim.tv_sec;
+	attr->atimensec = (uint32_t)st->st_atim.tv_nsec;
+	attr->mtimensec = (uint32_t)st->st_mtim.tv_nsec;
+	attr->ctimensec = (uint32_t)st->st_ctim.tv_nsec;
+}
+
+void lf_fill_entry(struct fuse_entry_out *out, const struct fuse_entry_param *e)
+{
+	memset(out, 0, sizeof(*out));
+	out->nodeid = e->ino;
+	out->generation = e->generation;
+	out->entry_valid = timeout_sec(e->entry_timeout);
+	out->entry_valid_nsec = timeout_nsec(e->entry_timeout);
+	out->attr_valid = timeout_sec(e->attr_timeout);
+	out->attr_valid_nsec = timeout_nsec(e->attr_timeout);
+	lf_fill_attr(&out->attr, &e->attr);
+}
+
+void lf_fill_open(struct fuse_session *se, struct fuse_open_out *out,
+		  const struct fuse_file_info *fi)
+{
+	(void)se;
+	memset(out, 0, sizeof(*out));
+	out->fh = fi->fh;
+	if (fi->direct_io)
+		out->open_flags |= FOPEN_DIRECT_IO;
+	if (fi->keep_cache)
+		out->open_flags |= FOPEN_KEEP_CACHE;
+	if (fi->cache_readdir)
+		out->open_flags |= FOPEN_CACHE_DIR;
+	if (fi->nonseekable)
+		out->open_flags |= FOPEN_NONSEEKABLE;
+	if (fi->noflush)
+		out->open_flags |= FOPEN_NOFLUSH;
+#if !LF_ABI_314
+	if (fi->parallel_direct_writes)
+		out->open_flags |= FOPEN_PARALLEL_DIRECT_WRITES;
+	if (fi->backing_id > 0) {
+		out->open_flags |= FOPEN_PASSTHROUGH;
+		out->backing_id = fi->backing_id;
+	}
+#endif
+}
+
+void lf_fi_from_open_in(struct fuse_file_info *fi, uint32_t flags)
+{
+	/* open_in.open_flags (KILL_SUIDGID) has no public field, as in libfuse */
+	memset(fi, 0, sizeof(*fi));
+	fi->flags = (int)flags;
+}
+
+/* Before 7.9 entry_out and attr_out ended before attr.blksize. */
+static size_t entry_out_size(struct fuse_session *se)
+{
+	return se->proto_minor < 9 ? FUSE_COMPAT_ENTRY_OUT_SIZE :
+				     sizeof(struct fuse_entry_out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Entries, attributes, open files                                      */
+/* ------------------------------------------------------------------ */
+
+FUSE_EXPORT int fuse_reply_entry(fuse_req_t req,
+				 const struct fuse_entry_param *e)
+{
+	struct fuse_entry_out out;
+
+	/* Before 7.4 a negative entry could only be said with ENOENT. */
+	if (!e->ino && req->se->proto_minor < 4)
+		return fuse_reply_err(req, ENOENT);
+	lf_fill_entry(&out, e);
+	return lf_reply_ok(req, &out, entry_out_size(req->se));
+}
+
+FUSE_EXPORT int fuse_reply_create(fuse_req_t req,
+				  const struct fuse_entry_param *e,
+				  const struct fuse_file_info *fi)
+{
+	alignas(uint64_t) char buf[sizeof(struct fuse_entry_out) +
+				   sizeof(struct fuse_open_out)];
+	size_t esize = entry_out_size(req->se);
+	struct fuse_entry_out eout;
+	struct fuse_open_out oout;
+
+	lf_fill_entry(&eout, e);
+	lf_fill_open(req->se, &oout, fi);
+	/* open_out follows the possibly truncated entry_out directly */
+	memcpy(buf, &eout, esize);
+	memcpy(buf + esize, &oout, sizeof(oout));
+	return lf_reply_ok(req, buf, esize + sizeof(oout));
+}
+
+FUSE_EXPORT int fuse_reply_attr(fuse_req_t req, const struct stat *attr,
+				double attr_timeout)
+{
+	struct fuse_attr_out out;
+	size_t size = req->se->proto_minor < 9 ? FUSE_COMPAT_ATTR_OUT_SIZE :
+						 sizeof(out);
+
+	memset(&out, 0, sizeof(out));
+	out.attr_valid = timeout_sec(attr_timeout);
+	out.attr_valid_nsec = timeout_nsec(attr_timeout);
+	lf_fill_attr(&out.attr, attr);
+	return lf_reply_ok(req, &out, size);
+}
+
+FUSE_EXPORT int fuse_reply_readlink(fuse_req_t req, const char *link)
+{
+	return lf_reply_ok(req, link, strlen(link));
+}
+
+FUSE_EXPORT int fuse_reply_open(fuse_req_t req,
+				const struct fuse_file_info *fi)
+{
+	struct fuse_open_out out;
+
+	lf_fill_open(req->se, &out, fi);
+	return lf_reply_ok(req, &out, sizeof(out));
+}
+
+/*
+ * Also the answer to COPY_FILE_RANGE; COPY_FILE_RANGE_64 (7.45) expects
+ * the 64-bit fuse_copy_file_range_out instead.
+ */
+FUSE_EXPORT int fuse_reply_write(fuse_req_t req, size_t count)
+{
+	if (req->opcode == FUSE_COPY_FILE_RANGE_64) {
+		struct fuse_copy_file_range_out out = { .bytes_copied = count };
+
+		return lf_reply_ok(req, &out, sizeof(out));
+	} else {
+		struct fuse_write_out out = { .size = (uint32_t)count };
+
+		return lf_reply_ok(req, &out, sizeof(out));
+	}
+}
+
+FUSE_EXPORT int fuse_reply_buf(fuse_req_t req, const char *buf, size_t size)
+{
+	return lf_reply_ok(req, buf, size);
+}
+
+FUSE_EXPORT int fuse_reply_statfs(fuse_req_t req, const struct statvfs *stbuf)
+{
+	struct fuse_statfs_out out;
+	/* frsize and the spares were added in 7.4 */
+	size_t size = req->se->proto_minor < 4 ? FUSE_COMPAT_STATFS_SIZE :
+						 sizeof(out);
+
+	memset(&out, 0, sizeof(out));
+	out.st.bsize = (uint32_t)stbuf->f_bsize;
+	out.st.frsize = (uint32_t)stbuf->f_frsize;
+	out.st.blocks = stbuf->f_blocks;
+	out.st.bfree = stbuf->f_bfree;
+	out.st.bavail = stbuf->f_bavail;
+	out.st.files = stbuf->f_files;
+	out.st.ffree = stbuf->f_ffree;
+	out.st.namelen = (uint32_t)stbuf->f_namemax;
+	return lf_reply_ok(req, &out, size);
+}
+
+FUSE_EXPORT int fuse_reply_xattr(fuse_req_t req, size_t count)
+{
+	struct fuse_getxattr_out out = { .size = (uint32_t)count };
+
+	return lf_reply_ok(req, &out, sizeof(out));
+}
+
+FUSE_EXPORT int fuse_reply_lock(fuse_req_t req, const struct flock *lock)
+{
+	struct fuse_lk_out out;
+
+	memset(&out, 0, sizeof(out));
+	out.lk.type = (uint32_t)lock->l_type;
+	if (lock->l_type != F_UNLCK) {
+		out.lk.start = (uint64_t)lock->l_start;
+		if (lock->l_len == 0)
+			out.lk.end = LK_OFFSET_MAX;
+		else
+			out.lk.end = (uint64_t)(lock->l_start + lock->l_len - 1);
+	}
+	out.lk.pid = (uint32_t)lock->l_pid;
+	return lf_reply_ok(req, &out, sizeof(out));
+}
+
+FUSE_EXPORT int fuse_reply_bmap(fuse_req_t req, uint64_t idx)
+{
+	struct fuse_bmap_out out = { .block = idx };
+
+	return lf_reply_ok(req, &out, sizeof(out));
+}
+
+FUSE_EXPORT int fuse_reply_poll(fuse_req_t req, unsigned int revents)
+{
+	struct fuse_poll_out out = { .revents = revents };
+
+	return lf_reply_ok(req, &out, sizeof(out));
+}
+
+FUSE_EXPORT int fuse_reply_lseek(fuse_req_t req, off_t off)
+{
+	struct fuse_lseek_out out = { .offset = (uint64_t)off };
+
+	return lf_reply_ok(req, &out, sizeof(out));
+}
+
+#if !LF_ABI_314
+_Static_assert(sizeof(struct statx) == sizeof(struct fuse_statx),
+	       "fuse_statx mirrors struct statx");
+
+FUSE_EXPORT int fuse_reply_statx(fuse_req_t req, int flags,
+				 struct statx *statx, double attr_timeout)
+{
+	struct fuse_statx_out out;
+
+	memset(&out, 0, sizeof(out));
+	out.flags = (uint32_t)flags;
+	out.attr_valid = timeout_sec(attr_timeout);
+	out.attr_valid_nsec = timeout_nsec(attr_timeout);
+	memcpy(&out.stat, statx, sizeof(out.stat));
+	return lf_reply_ok(req, &out, sizeof(out));
+}
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Data replies                                                         */
+/* ------------------------------------------------------------------ */
+
+int lf_data_to_mem(struct fuse_bufvec *bufv, const void **ret_mem,
+		   size_t *ret_len, void **ret_free)
+{
+	size_t len = fuse_buf_size(bufv);
+	struct fuse_bufvec dst = FUSE_BUFVEC_INIT(len);
+	ssize_t res;
+	void *mem;
+
+	/* The common case: one memory buffer, sent as it is. */
+	if (bufv->count == 1 && bufv->idx == 0 && bufv->off == 0 &&
+	    !(bufv->buf[0].flags & FUSE_BUF_IS_FD)) {
+		*ret_mem = bufv->buf[0].mem;
+		*ret_len = len;
+		*ret_free = NULL;
+		return 0;
+	}
+	mem = malloc(len ? len : 1);
+	if (!mem)
+		return -ENOMEM;
+	dst.buf[0].mem = mem;
+	res = fuse_buf_copy(&dst, bufv, 0);
+	if (res < 0) {
+		free(mem);
+		return (int)res;
+	}
+	*ret_mem = mem;
+	*ret_len = (size_t)res;
+	*ret_free = mem;
+	return 0;
+}
+
+/*
+ * Data goes through memory for now. The zero-copy path (vmsplice the
+ * header into a pipe, splice fd-backed buffers after it, splice the pipe
+ * to /dev/fuse, honouring FUSE_BUF_SPLICE_MOVE and FUSE_CAP_SPLICE_WRITE)
+ * belongs here, in front of lf_data_to_mem(), once the transport has a
+ * splice send.
+ */
+FUSE_EXPORT int fuse_reply_data(fuse_req_t req, struct fuse_bufvec *bufv,
+				enum fuse_buf_copy_flags flags)
+{
+	struct iovec iov[2];
+	const void *mem;
+	void *to_free;
+	size_t len;
+	int res;
+
+	(void)flags;
+	res = lf_data_to_mem(bufv, &mem, &len, &to_free);
+	if (res < 0)
+		return fuse_reply_err(req, -res);
+	iov[1].iov_base = (void *)mem;
+	iov[1].iov_len = len;
+	res = lf_reply_iov(req, 0, iov, 2);
+	free(to_free);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* ioctl                                                                */
+/* ------------------------------------------------------------------ */
+
+static struct fuse_ioctl_iovec *ioctl_iovecs(const struct iovec *iov,
+					     size_t count)
+{
+	struct fuse_ioctl_iovec *fiov = malloc(count * sizeof(*fiov));
+	size_t i;
+
+	if (!fiov)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		fiov[i].base = (uintptr_t)iov[i].iov_base;
+		fiov[i].len = iov[i].iov_len;
+	}
+	return fiov;
+}
+
+/*
+ * Ask the kernel to repeat an unrestricted ioctl with these user buffers.
+ * From 7.16 on they travel as fixed-width fuse_ioctl_iovec; before that as
+ * the server's own struct iovec.
+ */
+FUSE_EXPORT int fuse_reply_ioctl_retry(fuse_req_t req,
+				       const struct iovec *in_iov,
+				       size_t in_count,
+				       const struct iovec *out_iov,
+				       size_t out_count)
+{
+	struct fuse_ioctl_out out = {
+		.flags = FUSE_IOCTL_RETRY,
+		.in_iovs = (uint32_t)in_count,
+		.out_iovs = (uint32_t)out_count,
+	};
+	struct fuse_ioctl_iovec *fin = NULL, *fout = NULL;
+	const void *ibase = in_iov, *obase = out_iov;
+	size_t isize = sizeof(*in_iov), osize = sizeof(*out_iov);
+	struct iovec iov[4];
+	int count = 1;
+	int res;
+
+	if (req->se->proto_minor >= 16) {
+		/* A 32-bit server cannot describe a 64-bit caller's buffers */
+		if (sizeof(void *) == 4 && req->ioctl_64bit)
+			return fuse_reply_err(req, EINVAL);
+		if ((in_count && !(fin = ioctl_iovecs(in_iov, in_count))) ||
+		    (out_count && !(fout = ioctl_iovecs(out_iov, out_count)))) {
+			free(fin);
+			return fuse_reply_err(req, ENOMEM);
+		}
+		ibase = fin;
+		obase = fout;
+		isize = osize = sizeof(struct fuse_ioctl_iovec);
+	}
+	iov[count].iov_base = &out;
+	iov[count++].iov_len = sizeof(out);
+	if (in_count) {
+		iov[count].iov_base = (void *)ibase;
+		iov[count++].iov_len = isize * in_count;
+	}
+	if (out_count) {
+		iov[count].iov_base = (void *)obase;
+		iov[count++].iov_len = osize * out_count;
+	}
+	res = lf_reply_iov(req, 0, iov, count);
+	free(fin);
+	free(fout);
+	return res;
+}
+
+FUSE_EXPORT int fuse_reply_ioctl(fuse_req_t req, int result, const void *buf,
+				 size_t size)
+{
+	struct fuse_ioctl_out out = { .result = result };
+	struct iovec iov[3];
+	int count = 1;
+
+	iov[count].iov_base = &out;
+	iov[count++].iov_len = sizeof(out);
+	if (size) {
+		iov[count].iov_base = (void *)buf;
+		iov[count++].iov_len = size;
+	}
+	return lf_reply_iov(req, 0, iov, count);
+}
+
+FUSE_EXPORT int fuse_reply_ioctl_iov(fuse_req_t req, int result,
+				     const struct iovec *iov, int count)
+{
+	struct fuse_ioctl_out out = { .result = result };
+	struct iovec *all;
+	int res;
+
+	if (count < 0)
+		return fuse_reply_err(req, EINVAL);
+	all = malloc(((size_t)count + 2) * sizeof(*all));
+	if (!all)
+		return fuse_reply_err(req, ENOMEM);
+	all[1].iov_base = &out;
+	all[1].iov_len = sizeof(out);
+	if (count)
+		memcpy(all + 2, iov, (size_t)count * sizeof(*all));
+	res = lf_reply_iov(req, 0, all, count + 2);
+	free(all);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* Directory entries                                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Both return the padded record size; when buf is NULL or too small they
+ * write nothing, so callers can size their buffer first.
+ */
+static void fill_dirent(struct fuse_dirent *d, const char *name,
+			size_t namelen, uint64_t ino, mode_t mode, off_t off,
+			size_t pad)
+{
+	d->ino = ino;
+	d->off = (uint64_t)off;
+	d->namelen = (uint32_t)namelen;
+	d->type = (mode & S_IFMT) >> 12;
+	memcpy(d->name, name, namelen);
+	memset(d->name + namelen, 0, pad);
+}
+
+FUSE_EXPORT size_t fuse_add_direntry(fuse_req_t req, char *buf,
+				     size_t bufsize, const char *name,
+				     const struct stat *stbuf, off_t off)
+{
+	size_t namelen = strlen(name);
+	size_t len = FUSE_NAME_OFFSET + namelen;
+	size_t padded = FUSE_DIRENT_ALIGN(len);
+
+	(void)req;
+	if (!buf || padded > bufsize)
+		return padded;
+	fill_dirent((struct fuse_dirent *)buf, name, namelen, stbuf->st_ino,
+		    stbuf->st_mode, off, padded - len);
+	return padded;
+}
+
+FUSE_EXPORT size_t fuse_add_direntry_plus(fuse_req_t req, char *buf,
+					  size_t bufsize, const char *name,
+					  const struct fuse_entry_param *e,
+					  off_t off)
+{
+	size_t namelen = strlen(name);
+	size_t len = FUSE_NAME_OFFSET_DIRENTPLUS + namelen;
+	size_t padded = FUSE_DIRENT_ALIGN(len);
+	struct fuse_direntplus *dp = (struct fuse_direntplus *)buf;
+
+	(void)req;
+	if (!buf || padded > bufsize)
+		return padded;
+	lf_fill_entry(&dp->entry_out, e);
+	fill_dirent(&dp->dirent, name, namelen, e->attr.st_ino,
+		    e->attr.st_mode, off, padded - len);
+	return padded;
+}

@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs what building and testing fastfuse needs on Debian 12 (as root).
+# Never installs libfuse3-dev: the project must not build against it.
+set -euo pipefail
+pkgs=(build-essential meson ninja-build pkg-config liburing-dev libbpf-dev
+      libcmocka-dev fuse3 fuse-overlayfs squashfuse squashfs-tools attr
+      kmod util-linux python3 bpftool clang bc)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# /dev/fuse must exist for the mount tests
+[ -e /dev/fuse ] || modprobe fuse 2>/dev/null || true
