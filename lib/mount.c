@@ -462,8 +462,8 @@ out:
 /*
  * Open /dev/fuse and mount it. Returns the fd, -EPERM without a word (the
  * caller moves on to fusermount3), or another -errno after logging why.
- * A device we may not open is also a reason to ask the setuid helper
- * (libfuse gives up there, which fails on systems with a 0600 /dev/fuse).
+ * A device we may not open is final: fusermount3 opens it with the
+ * caller's fsuid too.
  */
 static int mount_direct(const char *mnt, const struct lf_mount_opts *mo,
 			mode_t mode)
@@ -475,8 +475,6 @@ static int mount_direct(const char *mnt, const struct lf_mount_opts *mo,
 	fd = open(FUSE_DEV, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		res = -errno;
-		if (res == -EACCES || res == -EPERM)
-			return -EPERM;
 		if (res == -ENODEV || res == -ENOENT)
 			lf_log(FUSE_LOG_ERR, "fuse: device not found, try 'modprobe fuse' first\n");
 		else
@@ -920,25 +918,31 @@ static void unmount_path(const char *mnt)
 }
 
 /*
- * Closing our socket end tells an auto_unmount helper to unmount (if
- * anything is left) and exit. Wait briefly so it does not linger as a
- * zombie; after a fork (daemonize) it is not our child and waitpid fails.
+ * Closing our socket end tells an auto_unmount helper to unmount and exit.
+ * Letting it go first keeps it from complaining about a mount we already
+ * removed. Wait for it (bounded); after a fork (daemonize) it is not our
+ * child, so wait for the device to report the unmount instead.
  */
-static void release_helper(struct lf_mount_opts *mo)
+static void release_helper(struct lf_mount_opts *mo, int fd)
 {
 	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	struct pollfd pfd = { .fd = fd, .events = 0 };
 
-	if (mo->commfd < 0)
-		return;
 	close(mo->commfd);
 	mo->commfd = -1;
 	for (int i = 0; i < 100; i++) {
 		pid_t r = waitpid(mo->helper_pid, NULL, WNOHANG);
 
-		if (r > 0 || (r < 0 && errno != EINTR))
+		if (r > 0)
 			break;
-		if (r == 0)
-			nanosleep(&tick, NULL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			if (fd >= 0)
+				poll(&pfd, 1, 1000);
+			break;
+		}
+		nanosleep(&tick, NULL);
 	}
 	mo->helper_pid = 0;
 }
@@ -947,9 +951,11 @@ void lf_unmount(const char *mountpoint, int fd, struct lf_mount_opts *mo)
 {
 	if (!mo || (mo->by != BY_KERNEL && mo->by != BY_HELPER))
 		return;
+	if (mo->commfd >= 0)
+		release_helper(mo, fd);
+	/* whatever the helper left (e.g. a detached but busy mount) */
 	if (mountpoint && !connection_gone(fd))
 		unmount_path(mountpoint);
-	release_helper(mo);
 	mo->by = BY_NONE;
 }
 

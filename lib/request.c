@@ -279,3 +279,22 @@ FUSE_EXPORT bool fuse_req_is_uring(fuse_req_t req)
 	return req->is_uring;
 }
 #endif
+
+#if !LF_ABI_314
+/*
+ * The in-place payload buffer exists only for requests that came over an
+ * io_uring ring entry; the uring transport stores it in tpriv via
+ * lf_req_payload_hook. /dev/fuse requests have none: -EINVAL, as libfuse.
+ */
+int (*lf_req_payload_hook)(fuse_req_t req, char **payload, size_t *size);
+
+FUSE_EXPORT int fuse_req_get_payload(fuse_req_t req, char **payload,
+				     size_t *payload_sz, void **mr)
+{
+	if (mr)
+		*mr = NULL;
+	if (!req->is_uring || !lf_req_payload_hook)
+		return -EINVAL;
+	return lf_req_payload_hook(req, payload, payload_sz);
+}
+#endif
