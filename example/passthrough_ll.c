@@ -1067,120 +1067,101 @@ static void pl_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
  * descriptor's /proc path. Disabled (ENOSYS, which the kernel remembers)
  * unless -o xattr was given.
  */
-static int pl_xattr_path(fuse_req_t req, fuse_ino_t ino,
+static int pl_xattr_path(struct pl_fs *fs, struct pl_inode *in,
 			 char path[PL_PROC_PATH_MAX])
 {
-	struct pl_fs *fs = pl_fs(req);
 	int fd;
 
 	if (fs->xattr != 1)
 		return -ENOSYS;
-	fd = pl_get_fd(fs, pl_inode_of(fs, ino));
+	fd = pl_get_fd(fs, in);
 	if (fd < 0)
 		return fd;
 	pl_proc_path(path, fd);
 	return 0;
 }
 
-static void pl_xattr_done(fuse_req_t req, fuse_ino_t ino)
+/*
+ * Shared by getxattr and listxattr: @size 0 asks for the size only.
+ * @name NULL means list.
+ */
+static void pl_query_xattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			   size_t size)
 {
 	struct pl_fs *fs = pl_fs(req);
+	struct pl_inode *in = pl_inode_of(fs, ino);
+	char path[PL_PROC_PATH_MAX];
+	char *value = NULL;
+	ssize_t n;
+	int err;
 
-	pl_put_fd(fs, pl_inode_of(fs, ino));
-}
-
-/* Replies to a get/list query: the size for @size 0, else the data. */
-static void pl_reply_xattr_value(fuse_req_t req, size_t size, ssize_t n,
-				 const char *value)
-{
-	if (n < 0)
-		fuse_reply_err(req, errno);
+	if (size) {
+		value = malloc(size);
+		if (!value) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+	}
+	err = pl_xattr_path(fs, in, path);
+	if (!err) {
+		if (name)
+			n = getxattr(path, name, value, size);
+		else
+			n = listxattr(path, value, size);
+		err = n < 0 ? -errno : 0;
+		pl_put_fd(fs, in);
+	}
+	if (err)
+		fuse_reply_err(req, -err);
 	else if (!size)
 		fuse_reply_xattr(req, (size_t)n);
 	else
 		fuse_reply_buf(req, value, (size_t)n);
+	free(value);
 }
 
 static void pl_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
-	char path[PL_PROC_PATH_MAX];
-	char *value = NULL;
-	ssize_t n;
-	int err;
-
-	err = pl_xattr_path(req, ino, path);
-	if (err) {
-		fuse_reply_err(req, -err);
-		return;
-	}
-	if (size) {
-		value = malloc(size);
-		if (!value) {
-			fuse_reply_err(req, ENOMEM);
-			goto out;
-		}
-	}
-	n = getxattr(path, name, value, size);
-	pl_reply_xattr_value(req, size, n, value);
-out:
-	free(value);
-	pl_xattr_done(req, ino);
+	pl_query_xattr(req, ino, name, size);
 }
 
 static void pl_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	char path[PL_PROC_PATH_MAX];
-	char *value = NULL;
-	ssize_t n;
-	int err;
+	pl_query_xattr(req, ino, NULL, size);
+}
 
-	err = pl_xattr_path(req, ino, path);
-	if (err) {
-		fuse_reply_err(req, -err);
-		return;
+/* Shared by setxattr and removexattr (@value NULL). */
+static void pl_change_xattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			    const char *value, size_t size, int flags)
+{
+	struct pl_fs *fs = pl_fs(req);
+	struct pl_inode *in = pl_inode_of(fs, ino);
+	char path[PL_PROC_PATH_MAX];
+	int err, res;
+
+	err = pl_xattr_path(fs, in, path);
+	if (!err) {
+		if (value)
+			res = setxattr(path, name, value, size, flags);
+		else
+			res = removexattr(path, name);
+		err = res < 0 ? -errno : 0;
+		pl_put_fd(fs, in);
 	}
-	if (size) {
-		value = malloc(size);
-		if (!value) {
-			fuse_reply_err(req, ENOMEM);
-			goto out;
-		}
-	}
-	n = listxattr(path, value, size);
-	pl_reply_xattr_value(req, size, n, value);
-out:
-	free(value);
-	pl_xattr_done(req, ino);
+	fuse_reply_err(req, -err);
 }
 
 static void pl_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
-	char path[PL_PROC_PATH_MAX];
-	int err;
-
-	err = pl_xattr_path(req, ino, path);
-	if (err) {
-		fuse_reply_err(req, -err);
-		return;
-	}
-	pl_reply_status(req, setxattr(path, name, value, size, flags));
-	pl_xattr_done(req, ino);
+	/* A zero-length value may come without a buffer. */
+	pl_change_xattr(req, ino, name, value ? value : "", size, flags);
 }
 
 static void pl_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
-	char path[PL_PROC_PATH_MAX];
-	int err;
-
-	err = pl_xattr_path(req, ino, path);
-	if (err) {
-		fuse_reply_err(req, -err);
-		return;
-	}
-	pl_reply_status(req, removexattr(path, name));
-	pl_xattr_done(req, ino);
+	pl_change_xattr(req, ino, name, NULL, 0, 0);
 }
 
 /* ---- session ------------------------------------------------------------ */

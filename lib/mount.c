@@ -6,12 +6,15 @@
  * link to /proc/self/mounts on current systems, and fusermount3 keeps a
  * regular file up to date itself.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -918,15 +922,35 @@ static void unmount_path(const char *mnt)
 }
 
 /*
- * Closing our socket end tells an auto_unmount helper to unmount and exit.
- * Letting it go first keeps it from complaining about a mount we already
- * removed. Wait for it (bounded); after a fork (daemonize) it is not our
- * child, so wait for the device to report the unmount instead.
+ * Let go of the device the way libfuse's close() does, but keep the fd
+ * number valid (now /dev/null) for the caller's own close(). A live device
+ * fd makes unmounting wait on us: fuseblk sends a synchronous DESTROY, and
+ * the auto_unmount helper stats the mountpoint before it unmounts.
  */
-static void release_helper(struct lf_mount_opts *mo, int fd)
+static void release_device(int fd)
+{
+	struct stat st;
+	int nul;
+
+	/* only ever /dev/fuse: a custom-I/O session's fd is not ours to touch */
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != makedev(10, 229))
+		return;
+	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul < 0)
+		return;
+	dup3(nul, fd, O_CLOEXEC);
+	close(nul);
+}
+
+/*
+ * Closing our socket end tells an auto_unmount helper to unmount and
+ * exit; give it up to a second so our own unmount does not race it. After
+ * a fork (daemonize) it is not our child: watch it with kill(pid, 0).
+ */
+static void release_helper(struct lf_mount_opts *mo)
 {
 	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
-	struct pollfd pfd = { .fd = fd, .events = 0 };
 
 	close(mo->commfd);
 	mo->commfd = -1;
@@ -937,11 +961,8 @@ static void release_helper(struct lf_mount_opts *mo, int fd)
 			break;
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			if (fd >= 0)
-				poll(&pfd, 1, 1000);
+		if (r < 0 && kill(mo->helper_pid, 0) < 0 && errno == ESRCH)
 			break;
-		}
 		nanosleep(&tick, NULL);
 	}
 	mo->helper_pid = 0;
@@ -949,12 +970,16 @@ static void release_helper(struct lf_mount_opts *mo, int fd)
 
 void lf_unmount(const char *mountpoint, int fd, struct lf_mount_opts *mo)
 {
+	bool gone;
+
 	if (!mo || (mo->by != BY_KERNEL && mo->by != BY_HELPER))
 		return;
+	gone = connection_gone(fd);
+	release_device(fd);
 	if (mo->commfd >= 0)
-		release_helper(mo, fd);
-	/* whatever the helper left (e.g. a detached but busy mount) */
-	if (mountpoint && !connection_gone(fd))
+		release_helper(mo);
+	/* also whatever the helper left; silent if nothing is left */
+	if (mountpoint && !gone)
 		unmount_path(mountpoint);
 	mo->by = BY_NONE;
 }

@@ -45,15 +45,16 @@ void lf_mount_opts_free(struct lf_mount_opts *mo);
 int lf_mount(const char *mountpoint, struct lf_mount_opts *mo);
 
 /*
- * Undo what lf_mount() did on 'mountpoint'. 'fd' is the fuse fd or -1; it
- * is only polled (POLLERR: the mount is already gone) and never closed.
- * Direct umount2(MNT_DETACH), else "fusermount3 -u -q -z -- mountpoint";
- * an auto_unmount helper socket is closed and the helper reaped. Silent
- * when there is nothing left to unmount.
- *
- * Note: for a blkdev (fuseblk) mount the kernel sends DESTROY
- * synchronously during umount; the caller must not hold the only reader
- * of an open fd then (libfuse closes the fd before unmounting).
+ * Undo what lf_mount() did on 'mountpoint' (a no-op for "/dev/fd/N").
+ * 'fd' is the fuse fd or -1. As libfuse's unmount closes the device
+ * first, the device behind 'fd' is released here (the fd number is
+ * re-pointed at /dev/null, so the caller still closes it afterwards and
+ * must not read from it any more): with the device open, a fuseblk umount
+ * waits for a DESTROY reply and the auto_unmount helper blocks on the
+ * mountpoint. Then umount2(MNT_DETACH), or "fusermount3 -u -q -z --
+ * mountpoint" when not privileged; an auto_unmount helper's socket is
+ * closed (it unmounts and exits) and the helper reaped. Silent when there
+ * is nothing left to unmount (POLLERR on 'fd', EINVAL from umount2).
  */
 void lf_unmount(const char *mountpoint, int fd, struct lf_mount_opts *mo);
 

@@ -46,6 +46,7 @@ void fuse_set_log_func(fuse_log_func_t func);
 void fuse_log(enum fuse_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+#ifndef FASTFUSE_ABI_314
 /*
  * Make the built-in sink write to syslog instead of stderr; the arguments
  * go to openlog(3) unchanged. Has no effect on a custom sink.
@@ -54,6 +55,8 @@ void fuse_log_enable_syslog(const char *ident, int option, int facility);
 
 /* Close the syslog connection opened by fuse_log_enable_syslog(). */
 void fuse_log_close_syslog(void);
+#endif
+
 
 #ifdef __cplusplus
 }

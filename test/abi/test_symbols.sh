@@ -61,8 +61,8 @@ for want in "FUSE_3.17 fuse_session_new_versioned" "FUSE_3.17 fuse_passthrough_o
 	    "FUSE_3.17 fuse_session_custom_io_30" "FUSE_3.17 fuse_log_enable_syslog" \
 	    "FUSE_3.18 fuse_reply_statx" "FUSE_3.18 fuse_req_is_uring" \
 	    "FUSE_3.18 fuse_req_get_payload" \
-	    "FUSE_3.18 fuse_set_feature_flag" "FUSE_3.18 fuse_get_feature_flag" \
-	    "FUSE_3.18 fuse_unset_feature_flag" \
+	    "FUSE_3.17.3 fuse_set_feature_flag" "FUSE_3.17.3 fuse_get_feature_flag" \
+	    "FUSE_3.17.3 fuse_unset_feature_flag" \
 	    "FUSE_3.18 fuse_lowlevel_notify_increment_epoch" \
 	    "FUSE_3.12 fuse_session_loop_mt" "FUSE_3.12 fuse_lowlevel_notify_expire_entry"; do
 	checked=$((checked + 1))

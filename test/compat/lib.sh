@@ -201,6 +201,17 @@ expect_file_content()
 	expect_eq "content of $f" "$got" "$want"
 }
 
+# Print the first of the arguments (typically an unmatched glob) that exists.
+first_existing()
+{
+	local f
+
+	for f in "$@"; do
+		[ -e "$f" ] && { echo "$f"; return 0; }
+	done
+	return 0
+}
+
 # compat_debian_examples: set DEB_X to the directory holding Debian's extracted
 # libfuse3-dev tree (usr/include/fuse3, usr/share/doc/.../examples). The .deb
 # matching the installed libfuse3-3 is taken from the build dir cache, apt's
@@ -217,10 +228,10 @@ compat_debian_examples()
 	if [ ! -f "$cache/x/$ex/passthrough_ll.c" ]; then
 		ver=$(dpkg-query -W -f='${Version}' libfuse3-3 2>/dev/null) ||
 			skip "libfuse3-3 is not installed: no Debian version to match"
-		deb=$(ls "$cache"/libfuse3-dev_*.deb 2>/dev/null | head -n 1)
+		deb=$(first_existing "$cache"/libfuse3-dev_*.deb)
 		if [ -z "$deb" ]; then
-			deb=$(ls /var/cache/apt/archives/libfuse3-dev_"${ver//:/%3a}"_*.deb \
-				2>/dev/null | head -n 1)
+			deb=$(first_existing \
+				/var/cache/apt/archives/libfuse3-dev_"${ver//:/%3a}"_*.deb)
 			[ -z "$deb" ] || cp "$deb" "$cache/"
 		fi
 		if [ -z "$deb" ]; then
@@ -229,7 +240,8 @@ compat_debian_examples()
 				>"$cache/download.log" 2>&1 ||
 				skip "apt-get download libfuse3-dev=$ver failed: $(tail -n 1 "$cache/download.log")"
 		fi
-		deb=$(ls "$cache"/libfuse3-dev_*.deb | head -n 1)
+		deb=$(first_existing "$cache"/libfuse3-dev_*.deb)
+		[ -n "$deb" ] || fail "apt-get download left no .deb in $cache"
 		rm -rf "$cache/x"
 		dpkg-deb -x "$deb" "$cache/x" || fail "dpkg-deb -x $deb failed"
 		# Some Debian releases compress the examples.

@@ -5,7 +5,9 @@
  * driven against a fake helper (this binary, re-exec'd as "fusermount3"),
  * so nothing is really mounted and no privileges are needed.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 
 #include <errno.h>
 #include <fcntl.h>

@@ -79,6 +79,20 @@ static const void *notified(struct fuse_session *se, int code, size_t len)
 	return p;
 }
 
+/* A bufvec of two memory pieces (fuse_bufvec holds one inline). */
+static struct fuse_bufvec *two_bufs(const char *a, const char *b)
+{
+	struct fuse_bufvec *v = calloc(1, sizeof(*v) + sizeof(struct fuse_buf));
+
+	assert_non_null(v);
+	v->count = 2;
+	v->buf[0].mem = (void *)a;
+	v->buf[0].size = strlen(a);
+	v->buf[1].mem = (void *)b;
+	v->buf[1].size = strlen(b);
+	return v;
+}
+
 static void test_inval_inode(void **state)
 {
 	struct fuse_session *se = *state;
@@ -189,10 +203,7 @@ static void test_store(void **state)
 {
 	struct fuse_session *se = *state;
 	struct fuse_bufvec one = FUSE_BUFVEC_INIT(5);
-	struct {
-		struct fuse_bufvec v;
-		struct fuse_buf extra;
-	} two;
+	struct fuse_bufvec *two;
 	const struct fuse_notify_store_out *o;
 	const char *p;
 
@@ -207,13 +218,9 @@ static void test_store(void **state)
 	assert_memory_equal(p + sizeof(*o), "12345", 5);
 	fake_clear(se);
 
-	memset(&two, 0, sizeof(two));
-	two.v.count = 2;
-	two.v.buf[0].mem = "ab";
-	two.v.buf[0].size = 2;
-	two.v.buf[1].mem = "cde";
-	two.v.buf[1].size = 3;
-	assert_int_equal(fuse_lowlevel_notify_store(se, 6, 0, &two.v, 0), 0);
+	two = two_bufs("ab", "cde");
+	assert_int_equal(fuse_lowlevel_notify_store(se, 6, 0, two, 0), 0);
+	free(two);
 	p = notified(se, FUSE_NOTIFY_STORE, sizeof(*o) + 5);
 	assert_memory_equal(p + sizeof(*o), "abcde", 5);
 	fake_clear(se);

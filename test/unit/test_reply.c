@@ -122,6 +122,20 @@ static const void *the_reply(struct fuse_session *se, uint64_t unique,
 	return p;
 }
 
+/* A bufvec of two memory pieces (fuse_bufvec holds one inline). */
+static struct fuse_bufvec *two_bufs(const char *a, const char *b)
+{
+	struct fuse_bufvec *v = calloc(1, sizeof(*v) + sizeof(struct fuse_buf));
+
+	assert_non_null(v);
+	v->count = 2;
+	v->buf[0].mem = (void *)a;
+	v->buf[0].size = strlen(a);
+	v->buf[1].mem = (void *)b;
+	v->buf[1].size = strlen(b);
+	return v;
+}
+
 static void test_err(void **state)
 {
 	struct fuse_session *se = *state;
@@ -481,10 +495,7 @@ static void test_data(void **state)
 {
 	struct fuse_session *se = *state;
 	struct fuse_bufvec one = FUSE_BUFVEC_INIT(5);
-	struct {
-		struct fuse_bufvec v;
-		struct fuse_buf extra;
-	} two;
+	struct fuse_bufvec *two;
 	struct fuse_bufvec fdv = FUSE_BUFVEC_INIT(4);
 	char path[] = "/tmp/test_reply_XXXXXX";
 	uint64_t u;
@@ -494,14 +505,10 @@ static void test_data(void **state)
 	assert_int_equal(fuse_reply_data(park(se, &u), &one, 0), 0);
 	assert_memory_equal(the_reply(se, u, 0, 5), "hello", 5);
 
-	memset(&two, 0, sizeof(two));
-	two.v.count = 2;
-	two.v.buf[0].mem = "abc";
-	two.v.buf[0].size = 3;
-	two.v.buf[1].mem = "defg";
-	two.v.buf[1].size = 4;
-	fuse_reply_data(park(se, &u), &two.v, 0);
+	two = two_bufs("abc", "defg");
+	fuse_reply_data(park(se, &u), two, 0);
 	assert_memory_equal(the_reply(se, u, 0, 7), "abcdefg", 7);
+	free(two);
 
 	/* fd-backed data is read into memory (no splice path yet) */
 	fd = mkstemp(path);
@@ -514,7 +521,9 @@ static void test_data(void **state)
 	fuse_reply_data(park(se, &u), &fdv, 0);
 	assert_memory_equal(the_reply(se, u, 0, 4), "3456", 4);
 
-	/* a failing copy turns into an error reply */
+	/* a failing copy turns into an error reply (the copy moved idx) */
+	fdv.idx = 0;
+	fdv.off = 0;
 	fdv.buf[0].fd = -1;
 	fuse_reply_data(park(se, &u), &fdv, 0);
 	the_reply(se, u, EBADF, 0);
