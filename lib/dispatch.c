@@ -69,9 +69,7 @@ static const struct lf_op_desc ops[] = {
 	OP(FUSE_SYNCFS, ll_syncfs, "SYNCFS", sizeof(struct fuse_syncfs_in)),
 	OP(FUSE_TMPFILE, ll_tmpfile, "TMPFILE", sizeof(struct fuse_create_in) + 1),
 	OP(FUSE_STATX, ll_statx, "STATX", sizeof(struct fuse_statx_in)),
-#ifdef FUSE_COPY_FILE_RANGE_64
 	OP(FUSE_COPY_FILE_RANGE_64, ll_copy_file_range_64, "COPY_FILE_RANGE_64", sizeof(struct fuse_copy_file_range_in)),
-#endif
 };
 
 const struct lf_op_desc *lf_op_lookup(uint32_t opcode)

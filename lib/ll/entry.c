@@ -92,6 +92,13 @@ void ll_forget(fuse_req_t req, const struct lf_in *in)
 		fuse_reply_none(req);
 }
 
+/* forget_multi gets the kernel's array as it is. */
+_Static_assert(sizeof(struct fuse_forget_data) ==
+	       sizeof(struct fuse_forget_one) &&
+	       offsetof(struct fuse_forget_data, nlookup) ==
+	       offsetof(struct fuse_forget_one, nlookup),
+	       "fuse_forget_data mirrors fuse_forget_one");
+
 /*
  * Without forget_multi, each entry goes to ->forget on a request of its
  * own, since every ->forget call ends with fuse_reply_none() on the
@@ -131,7 +138,6 @@ void ll_batch_forget(fuse_req_t req, const struct lf_in *in)
 	one = (const struct fuse_forget_one *)((const char *)in->arg + hdr);
 
 	if (se->op.forget_multi) {
-		/* Same layout: {u64 ino, u64 nlookup}. */
 		se->op.forget_multi(req, arg->count,
 				    (struct fuse_forget_data *)one);
 		return;

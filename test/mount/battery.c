@@ -313,13 +313,13 @@ static int check_names(const struct test *tests, const char *list)
 }
 
 /*
- * Runs one test in its own scratch directory @work/<name> (or in @rootfd
- * itself for the read-only tree), then removes the scratch directory:
+ * Runs one test in its own scratch directory @work/<name>, relative to
+ * @rootfd (or in @rootfd itself for the read-only tree), then removes the scratch directory:
  * removal goes through the filesystem too, so it is checked.
  */
 static int run_one(const struct test *t, int rootfd, const char *work)
 {
-	char dir[4096];
+	char dir[128];
 	int before = n_failures;
 	int ret;
 
@@ -392,7 +392,7 @@ static int parse_args(int argc, char **argv, const char **ret_dir,
 static int run_all(const struct test *tests, const char *dir,
 		   const char *only, const char *skip)
 {
-	char work[4096];
+	char work[64];
 	int rootfd, n_ok = 0, n_skip = 0, n_fail = 0;
 	const struct test *t;
 	struct statfs sfs;
@@ -403,7 +403,8 @@ static int run_all(const struct test *tests, const char *dir,
 		return 1;
 	}
 	on_fuse = sfs.f_type == FUSE_SUPER_MAGIC;
-	snprintf(work, sizeof(work), "%s/battery.%d", dir, (int)getpid());
+	/* Relative to @dir: the runner always returns there between tests. */
+	snprintf(work, sizeof(work), "battery.%d", (int)getpid());
 	if (!bopt.readonly_hello && mkdir(work, 0777) < 0) {
 		fprintf(stderr, "battery: mkdir %s: %s\n", work,
 			strerror(errno));
