@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -201,9 +202,16 @@ static bool tfs_sleep(int secs)
 
 static int tfs_notify(struct fuse_session *se, const char *old)
 {
+	/* The 3.14 API took a flags argument, the 3.17+ one has none. */
 	if (tfs_opts.only_expire)
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 17)
 		return fuse_lowlevel_notify_expire_entry(se, FUSE_ROOT_ID, old,
 							 strlen(old));
+#else
+		return fuse_lowlevel_notify_expire_entry(se, FUSE_ROOT_ID, old,
+							 strlen(old),
+							 FUSE_LL_EXPIRE_ONLY);
+#endif
 	return fuse_lowlevel_notify_inval_entry(se, FUSE_ROOT_ID, old,
 						strlen(old));
 }
@@ -236,13 +244,18 @@ static void *tfs_updater(void *arg)
 static int tfs_start_updater(pthread_t *ret_thread, struct fuse_session *se)
 {
 	pthread_condattr_t attr;
+	sigset_t all, old;
 	int err;
 
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&tfs_wake, &attr);
 	pthread_condattr_destroy(&attr);
+	/* Signals belong to the thread running the session loop. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	err = pthread_create(ret_thread, NULL, tfs_updater, se);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err)
 		fprintf(stderr, "notify_inval_entry: pthread_create: %s\n",
 			strerror(err));

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -264,13 +265,18 @@ static void *tfs_updater(void *arg)
 static int tfs_start_updater(pthread_t *ret_thread, struct fuse_session *se)
 {
 	pthread_condattr_t attr;
+	sigset_t all, old;
 	int err;
 
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&tfs_wake, &attr);
 	pthread_condattr_destroy(&attr);
+	/* Signals belong to the thread running the session loop. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	err = pthread_create(ret_thread, NULL, tfs_updater, se);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err)
 		fprintf(stderr, "notify_inval_inode: pthread_create: %s\n",
 			strerror(err));

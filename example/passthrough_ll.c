@@ -319,15 +319,18 @@ static void pl_unlink_common(fuse_req_t req, fuse_ino_t parent,
 	struct pl_fs *fs = pl_fs(req);
 	struct pl_inode *dir = pl_inode_of(fs, parent);
 	int dfd = pl_get_fd(fs, dir);
-	int res;
+	int res, err;
 
 	if (dfd < 0) {
 		fuse_reply_err(req, -dfd);
 		return;
 	}
+	pl_keep_alive(fs, dfd, name);
 	res = unlinkat(dfd, name, flags);
-	pl_reply_status(req, res);
+	err = res < 0 ? errno : 0;
+	/* Before the reply: after it the kernel may forget the directory. */
 	pl_put_fd(fs, dir);
+	fuse_reply_err(req, err);
 }
 
 static void pl_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -347,7 +350,7 @@ static void pl_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct pl_fs *fs = pl_fs(req);
 	struct pl_inode *from = pl_inode_of(fs, parent);
 	struct pl_inode *to = pl_inode_of(fs, newparent);
-	int ffd, tfd, res;
+	int ffd, tfd, res, err;
 
 	ffd = pl_get_fd(fs, from);
 	if (ffd < 0) {
@@ -356,16 +359,19 @@ static void pl_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	tfd = pl_get_fd(fs, to);
 	if (tfd < 0) {
-		fuse_reply_err(req, -tfd);
 		pl_put_fd(fs, from);
+		fuse_reply_err(req, -tfd);
 		return;
 	}
 	/* RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT: the source
 	 * filesystem decides what it supports. */
+	if (!(flags & (RENAME_EXCHANGE | RENAME_NOREPLACE)))
+		pl_keep_alive(fs, tfd, newname);
 	res = renameat2(ffd, name, tfd, newname, flags);
-	pl_reply_status(req, res);
+	err = res < 0 ? errno : 0;
 	pl_put_fd(fs, to);
 	pl_put_fd(fs, from);
+	fuse_reply_err(req, err);
 }
 
 static void pl_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -518,6 +524,7 @@ static void pl_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_attr(req, &st, fs->timeout);
 }
 
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 18)
 static void pl_statx(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
 		     struct fuse_file_info *fi)
 {
@@ -546,6 +553,7 @@ static void pl_statx(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
 	else
 		fuse_reply_statx(req, 0, &stx, fs->timeout);
 }
+#endif
 
 static void pl_readlink(fuse_req_t req, fuse_ino_t ino)
 {
@@ -808,13 +816,14 @@ static void pl_reply_create(fuse_req_t req, struct pl_inode *in,
 }
 
 /*
- * Registers the file open as @fd and replies; closes @fd on error. Only a
- * file this request @created is given to the caller, or removed again
- * (by @name; NULL for an O_TMPFILE one) when that fails.
+ * Registers the file open as @fd, releases the directory's descriptor
+ * @dfd and replies; closes @fd on error. Only a file this request
+ * @created is given to the caller, or removed again (by @name; NULL for
+ * an O_TMPFILE one) when that fails.
  */
-static void pl_finish_create(fuse_req_t req, int dfd, const char *name,
-			     bool created, int fd, mode_t mode,
-			     struct fuse_file_info *fi)
+static void pl_finish_create(fuse_req_t req, struct pl_inode *dir, int dfd,
+			     const char *name, bool created, int fd,
+			     mode_t mode, struct fuse_file_info *fi)
 {
 	struct pl_fs *fs = pl_fs(req);
 	struct fuse_entry_param e;
@@ -828,10 +837,11 @@ static void pl_finish_create(fuse_req_t req, int dfd, const char *name,
 		err = -errno;
 	if (!err)
 		err = pl_inode_from_fd(fs, fd, false, &st, &in);
+	if (err && created && name)
+		unlinkat(dfd, name, 0);
+	pl_put_fd(fs, dir);
 	if (err) {
 		close(fd);
-		if (created && name)
-			unlinkat(dfd, name, 0);
 		fuse_reply_err(req, -err);
 		return;
 	}
@@ -892,19 +902,21 @@ static void pl_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	fd = pl_open_create(dfd, name, pl_open_flags(fs, fi->flags) & ~O_CREAT,
 			    mode, &created);
-	if (fd < 0)
-		fuse_reply_err(req, -fd);
-	else
-		pl_finish_create(req, dfd, name, created, fd, mode, fi);
+	if (fd >= 0) {
+		pl_finish_create(req, dir, dfd, name, created, fd, mode, fi);
+		return;
+	}
 	pl_put_fd(fs, dir);
+	fuse_reply_err(req, -fd);
 }
 
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 15)
 static void pl_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode,
 		       struct fuse_file_info *fi)
 {
 	struct pl_fs *fs = pl_fs(req);
 	struct pl_inode *dir = pl_inode_of(fs, parent);
-	int dfd, fd, flags;
+	int dfd, fd, flags, err;
 
 	dfd = pl_get_fd(fs, dir);
 	if (dfd < 0) {
@@ -913,12 +925,15 @@ static void pl_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode,
 	}
 	flags = (pl_open_flags(fs, fi->flags) | O_TMPFILE) & ~O_CREAT;
 	fd = openat(dfd, ".", flags, mode);
-	if (fd < 0)
-		fuse_reply_err(req, errno);
-	else
-		pl_finish_create(req, dfd, NULL, true, fd, mode, fi);
+	if (fd >= 0) {
+		pl_finish_create(req, dir, dfd, NULL, true, fd, mode, fi);
+		return;
+	}
+	err = errno;
 	pl_put_fd(fs, dir);
+	fuse_reply_err(req, err);
 }
+#endif
 
 static void pl_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -938,8 +953,10 @@ static void pl_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pl_proc_path(path, fd);
 	nfd = open(path, pl_open_flags(fs, fi->flags));
 	if (nfd < 0) {
-		fuse_reply_err(req, errno);
+		int err = errno;
+
 		pl_put_fd(fs, in);
+		fuse_reply_err(req, err);
 		return;
 	}
 	pl_hold(fs, in);
@@ -1166,24 +1183,47 @@ static void pl_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 
 /* ---- session ------------------------------------------------------------ */
 
+/*
+ * Turns capability @cap on (@on 1) or off (0) as asked; -1 leaves the
+ * library's default. libfuse 3.17 moved capabilities to 64-bit words with
+ * accessors; the 32-bit fields serve the 3.14 ABI.
+ */
+static void pl_choose_cap(struct fuse_conn_info *conn, uint64_t cap, int on)
+{
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+	if (on == 1)
+		fuse_set_feature_flag(conn, cap);
+	else if (on == 0)
+		fuse_unset_feature_flag(conn, cap);
+#else
+	if (on == 1 && (conn->capable & cap))
+		conn->want |= (unsigned int)cap;
+	else if (on == 0)
+		conn->want &= ~(unsigned int)cap;
+#endif
+}
+
+static bool pl_cap_wanted(const struct fuse_conn_info *conn, uint64_t cap)
+{
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+	return (conn->want_ext & cap) != 0;
+#else
+	return (conn->want & cap) != 0;
+#endif
+}
+
 static void pl_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct pl_fs *fs = userdata;
 
-	fuse_set_feature_flag(conn, FUSE_CAP_EXPORT_SUPPORT);
-	if (fs->writeback == 1)
-		fuse_set_feature_flag(conn, FUSE_CAP_WRITEBACK_CACHE);
-	else if (fs->writeback == 0)
-		fuse_unset_feature_flag(conn, FUSE_CAP_WRITEBACK_CACHE);
-	if (fs->flock == 1)
-		fuse_set_feature_flag(conn, FUSE_CAP_FLOCK_LOCKS);
-	else if (fs->flock == 0)
-		fuse_unset_feature_flag(conn, FUSE_CAP_FLOCK_LOCKS);
-	fs->writeback_on = (conn->want_ext & FUSE_CAP_WRITEBACK_CACHE) != 0;
+	pl_choose_cap(conn, FUSE_CAP_EXPORT_SUPPORT, 1);
+	pl_choose_cap(conn, FUSE_CAP_WRITEBACK_CACHE, fs->writeback);
+	pl_choose_cap(conn, FUSE_CAP_FLOCK_LOCKS, fs->flock);
+	fs->writeback_on = pl_cap_wanted(conn, FUSE_CAP_WRITEBACK_CACHE);
 	if (fs->debug)
 		fuse_log(FUSE_LOG_DEBUG, "init: writeback %s, flock %s\n",
 			 fs->writeback_on ? "on" : "off",
-			 conn->want_ext & FUSE_CAP_FLOCK_LOCKS ? "on" : "off");
+			 pl_cap_wanted(conn, FUSE_CAP_FLOCK_LOCKS) ? "on" : "off");
 }
 
 static const struct fuse_lowlevel_ops pl_ops = {
@@ -1207,7 +1247,9 @@ static const struct fuse_lowlevel_ops pl_ops = {
 	.releasedir = pl_releasedir,
 	.fsyncdir = pl_fsyncdir,
 	.create = pl_create,
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 15)
 	.tmpfile = pl_tmpfile,
+#endif
 	.open = pl_open,
 	.release = pl_release,
 	.flush = pl_flush,
@@ -1223,7 +1265,9 @@ static const struct fuse_lowlevel_ops pl_ops = {
 	.removexattr = pl_removexattr,
 	.copy_file_range = pl_copy_file_range,
 	.lseek = pl_lseek,
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 18)
 	.statx = pl_statx,
+#endif
 };
 
 /* Checks -o source and the timeout; fills in their defaults. */

@@ -43,7 +43,7 @@ struct pl_link {
 };
 
 struct pl_inode {
-	struct pl_inode *hash_next;
+	struct pl_inode *hash_next;	/* or next orphan when !hashed */
 	struct pl_link lru;		/* in pl_fs.lru while its fd is evictable */
 	dev_t dev;
 	ino_t ino;
@@ -52,7 +52,7 @@ struct pl_inode {
 	unsigned int opens;		/* open files: their fd is kept */
 	int fd;				/* O_PATH descriptor or -1 */
 	int mount_fd;			/* for open_by_handle_at() */
-	bool pinned;			/* no handle: fd is the only way back */
+	bool pinned;			/* fd is the only way back (atomic) */
 	bool in_lru;
 	bool hashed;
 	bool is_dir;
@@ -70,6 +70,7 @@ struct pl_fs {
 	struct pl_inode **buckets;
 	size_t nbuckets;
 	size_t ninodes;
+	struct pl_inode *orphans;	/* unhashed, still known to the kernel */
 	struct pl_link lru;		/* most recently used first */
 	size_t nlru;
 	struct pl_mount mounts[PL_MAX_MOUNTS];
@@ -126,6 +127,14 @@ void pl_unhold(struct pl_fs *fs, struct pl_inode *in);
  */
 int pl_inode_from_fd(struct pl_fs *fs, int fd, bool own_fd,
 		     const struct stat *st, struct pl_inode **ret_in);
+
+/*
+ * Called before @name in @dirfd loses a link (unlink, rmdir, rename over
+ * it): if the kernel knows the inode and this is its last name, its handle
+ * will stop opening, so the inode keeps a descriptor from now on. The
+ * kernel may still need it: open files, dirty pages flushed after close.
+ */
+void pl_keep_alive(struct pl_fs *fs, int dirfd, const char *name);
 
 /* Drops @n lookup references; the last one frees the inode. */
 void pl_unref(struct pl_fs *fs, struct pl_inode *in, uint64_t n);

@@ -26,6 +26,16 @@ union pl_handle_buf {
 
 /* ---- descriptor cache --------------------------------------------------- */
 
+/*
+ * Pinned inodes own their descriptor for life, so they skip the
+ * accounting. An inode may become pinned later (pl_keep_alive()): the flag
+ * is published after its descriptor.
+ */
+static bool pl_is_pinned(const struct pl_inode *in)
+{
+	return __atomic_load_n(&in->pinned, __ATOMIC_ACQUIRE);
+}
+
 #define pl_lru_inode(l) \
 	((struct pl_inode *)((char *)(l) - offsetof(struct pl_inode, lru)))
 
@@ -78,15 +88,11 @@ static bool pl_attach_fd_locked(struct pl_fs *fs, struct pl_inode *in, int fd)
 	return true;
 }
 
-/*
- * Returns an O_PATH descriptor for @in, valid until pl_put_fd(), or -errno.
- * Pinned inodes own their descriptor for life, so they need no accounting.
- */
 int pl_get_fd(struct pl_fs *fs, struct pl_inode *in)
 {
 	int fd;
 
-	if (in->pinned)
+	if (pl_is_pinned(in))
 		return in->fd;
 	pthread_mutex_lock(&fs->lock);
 	if (in->fd >= 0) {
@@ -119,7 +125,7 @@ int pl_get_fd(struct pl_fs *fs, struct pl_inode *in)
 
 void pl_put_fd(struct pl_fs *fs, struct pl_inode *in)
 {
-	if (in->pinned)
+	if (pl_is_pinned(in))
 		return;
 	pthread_mutex_lock(&fs->lock);
 	in->fd_users--;
@@ -130,7 +136,7 @@ void pl_put_fd(struct pl_fs *fs, struct pl_inode *in)
  * may no longer open, but fd-less requests (xattrs) must keep working. */
 void pl_hold(struct pl_fs *fs, struct pl_inode *in)
 {
-	if (in->pinned)
+	if (pl_is_pinned(in))
 		return;
 	pthread_mutex_lock(&fs->lock);
 	if (!in->opens++)
@@ -140,10 +146,11 @@ void pl_hold(struct pl_fs *fs, struct pl_inode *in)
 
 void pl_unhold(struct pl_fs *fs, struct pl_inode *in)
 {
-	if (in->pinned)
+	if (pl_is_pinned(in))
 		return;
 	pthread_mutex_lock(&fs->lock);
-	if (!--in->opens && in->fd >= 0) {
+	/* Re-checked under the lock: pl_keep_alive() may have pinned it. */
+	if (!--in->opens && in->fd >= 0 && !in->pinned) {
 		pl_lru_push(fs, in);
 		pl_lru_trim(fs);
 	}
@@ -220,6 +227,30 @@ static void pl_hash_remove_locked(struct pl_fs *fs, struct pl_inode *in)
 		fs->ninodes--;
 	}
 	in->hashed = false;
+}
+
+static void pl_orphan_remove_locked(struct pl_fs *fs, struct pl_inode *in)
+{
+	struct pl_inode **p = &fs->orphans;
+
+	while (*p && *p != in)
+		p = &(*p)->hash_next;
+	if (*p)
+		*p = in->hash_next;
+}
+
+static void pl_free_chain(struct pl_fs *fs, struct pl_inode *in)
+{
+	while (in) {
+		struct pl_inode *next = in->hash_next;
+
+		if (in != &fs->root) {
+			if (in->fd >= 0)
+				close(in->fd);
+			free(in);
+		}
+		in = next;
+	}
 }
 
 static bool pl_handle_eq(const struct file_handle *a,
@@ -382,6 +413,8 @@ int pl_inode_from_fd(struct pl_fs *fs, int fd, bool own_fd,
 		/* The inode number was reused by a new file: the old entry
 		 * lives on, unreachable, until the kernel forgets it. */
 		pl_hash_remove_locked(fs, in);
+		in->hash_next = fs->orphans;
+		fs->orphans = in;
 		in = NULL;
 	}
 	if (!in) {
@@ -408,6 +441,36 @@ int pl_inode_from_fd(struct pl_fs *fs, int fd, bool own_fd,
 	return 0;
 }
 
+void pl_keep_alive(struct pl_fs *fs, int dirfd, const char *name)
+{
+	struct pl_inode *in;
+	struct stat st;
+	int fd;
+
+	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* Another name keeps the handle valid. */
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ||
+	    (!S_ISDIR(st.st_mode) && st.st_nlink > 1)) {
+		close(fd);
+		return;
+	}
+	pthread_mutex_lock(&fs->lock);
+	in = pl_hash_find_locked(fs, st.st_dev, st.st_ino);
+	if (in && !in->pinned) {
+		pl_lru_unlink(fs, in);
+		if (in->fd < 0) {
+			in->fd = fd;
+			fd = -1;
+		}
+		__atomic_store_n(&in->pinned, true, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&fs->lock);
+	if (fd >= 0)
+		close(fd);
+}
+
 void pl_unref(struct pl_fs *fs, struct pl_inode *in, uint64_t n)
 {
 	if (in == &fs->root)
@@ -420,6 +483,8 @@ void pl_unref(struct pl_fs *fs, struct pl_inode *in, uint64_t n)
 	}
 	if (in->hashed)
 		pl_hash_remove_locked(fs, in);
+	else
+		pl_orphan_remove_locked(fs, in);
 	pl_lru_unlink(fs, in);
 	pthread_mutex_unlock(&fs->lock);
 	if (in->fd >= 0)
@@ -494,20 +559,9 @@ int pl_fs_init(struct pl_fs *fs)
 /* Frees whatever the kernel did not forget before the session ended. */
 void pl_fs_destroy(struct pl_fs *fs)
 {
-	for (size_t i = 0; fs->buckets && i < fs->nbuckets; i++) {
-		struct pl_inode *in = fs->buckets[i];
-
-		while (in) {
-			struct pl_inode *next = in->hash_next;
-
-			if (in != &fs->root) {
-				if (in->fd >= 0)
-					close(in->fd);
-				free(in);
-			}
-			in = next;
-		}
-	}
+	for (size_t i = 0; fs->buckets && i < fs->nbuckets; i++)
+		pl_free_chain(fs, fs->buckets[i]);
+	pl_free_chain(fs, fs->orphans);
 	free(fs->buckets);
 	for (size_t i = 0; i < fs->nmounts; i++)
 		close(fs->mounts[i].fd);

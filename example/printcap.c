@@ -9,6 +9,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,16 @@ static const struct pc_cap pc_caps[] = {
 #endif
 };
 
+/* libfuse 3.17 widened the capability words and added accessors. */
+static bool pc_offered(struct fuse_conn_info *conn, uint64_t flag)
+{
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+	return fuse_get_feature_flag(conn, flag);
+#else
+	return (conn->capable & flag) != 0;
+#endif
+}
+
 static void pc_init(void *userdata, struct fuse_conn_info *conn)
 {
 	size_t i;
@@ -127,7 +138,7 @@ static void pc_init(void *userdata, struct fuse_conn_info *conn)
 	       conn->proto_minor);
 	printf("Capabilities:\n");
 	for (i = 0; i < sizeof(pc_caps) / sizeof(pc_caps[0]); i++) {
-		if (fuse_get_feature_flag(conn, pc_caps[i].flag))
+		if (pc_offered(conn, pc_caps[i].flag))
 			printf("\t%s\n", pc_caps[i].name);
 	}
 	/* Output may be a pipe: get it out before the session winds down. */

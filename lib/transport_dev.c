@@ -63,8 +63,9 @@ static int dev_receive(struct fuse_session *se, struct lf_chan *ch,
 		/* ENOENT: the request was interrupted before we read it */
 		if (err == ENOENT)
 			continue;
-		if (err == ENODEV) {
-			/* unmounted or aborted: a normal end */
+		if (err == ENODEV || err == ECONNABORTED) {
+			/* unmounted, or aborted through fusectl: the documented
+			 * normal end of the loop */
 			fuse_session_exit(se);
 			return 0;
 		}

@@ -10,8 +10,12 @@
 #
 # usage: debian_examples.sh BUILDDIR {ll,hl,cuse}-{abi3,abi4}
 # exit:  0 pass, 1 fail, 77 skip
+#
+# cflags/libs/deb_* are read by build() through namerefs:
+# shellcheck disable=SC2034
 
 set -euo pipefail
+# shellcheck source=test/compat/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mode=${2:-}
@@ -42,17 +46,18 @@ if [ "$abi" = abi4 ]; then
 	expect_so=$SO4
 	hdr_dir=$COMPAT_SRCDIR/include/fuse3
 	cflags=(-I"$hdr_dir")
-	libs=("$SO4" -Wl,-rpath,"$(dirname "$SO4")" -lpthread)
+	libs=("$SO4" "-Wl,-rpath,$(dirname "$SO4")" -lpthread)
+	run_env=("${COMPAT_ENV4[@]}")
 	if [ "${COMPAT_AGAINST_SYSTEM:-0}" = 1 ]; then
 		expect_so=$SYSTEM_SO3 hdr_dir=$DEB_X/usr/include/fuse3
-		cflags=("${deb_cflags[@]}") libs=("${deb_libs[@]}")
+		cflags=("${deb_cflags[@]}") libs=("${deb_libs[@]}") run_env=()
 	fi
 	[ -e "$expect_so" ] || fail "$expect_so was not built"
 else
 	expect_so=$SO3
 	hdr_dir=$DEB_X/usr/include/fuse3
 	cflags=("${deb_cflags[@]}") libs=("${deb_libs[@]}")
-	run_env=(env LD_LIBRARY_PATH="$LIBDIR3")
+	run_env=("${COMPAT_ENV3[@]}")
 	[ -e "$SO3" ] || fail "$SO3 was not built"
 fi
 

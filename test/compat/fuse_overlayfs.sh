@@ -8,6 +8,7 @@
 # usage: fuse_overlayfs.sh BUILDDIR   exit: 0 pass, 1 fail, 77 skip
 
 set -euo pipefail
+# shellcheck source=test/compat/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 compat_init "$@"
@@ -37,7 +38,7 @@ lower_sums=$(cd "$lower" && find . -type f -print0 | sort -z |
 
 mount_overlay()
 {
-	compat_start "overlayfs$1" env LD_LIBRARY_PATH="$LIBDIR3" \
+	compat_start "overlayfs$1" "${COMPAT_ENV3[@]}" \
 		fuse-overlayfs -f \
 		-o "lowerdir=$lower,upperdir=$upper,workdir=$work" "$mnt"
 	compat_wait_mounted "$mnt" "$DAEMON_PID"

@@ -9,11 +9,13 @@
 # usage: squashfuse.sh BUILDDIR   exit: 0 pass, 1 fail, 77 skip
 
 set -euo pipefail
+# shellcheck source=test/compat/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 compat_init "$@"
 compat_require_cmd squashfuse_ll mksquashfs getfattr setfattr sha256sum
 [ -e "$SO3" ] || fail "$SO3 was not built"
+compat_asan_ignore_foreign squashfuse_ll libsquashfuse_ll.so libsquashfuse.so
 
 t()
 {
@@ -156,7 +158,7 @@ verify()
 for mode in mt single; do
 	flags=()
 	[ "$mode" = single ] && flags=(-s)
-	compat_start "squashfuse_ll-$mode" env LD_LIBRARY_PATH="$LIBDIR3" \
+	compat_start "squashfuse_ll-$mode" "${COMPAT_ENV3[@]}" \
 		squashfuse_ll -f "${flags[@]}" "$img" "$mnt"
 	pid=$DAEMON_PID
 	compat_wait_mounted "$mnt" "$pid"

@@ -422,6 +422,12 @@ static int run_all(const struct test *tests, const char *dir,
 		n_ok += r == 0;
 		n_skip += r == SKIPPED;
 		n_fail += r < 0;
+		/* A dead daemon would fail every later test the same way. */
+		if (r < 0 && fstatfs(rootfd, &sfs) < 0 &&
+		    (errno == ENOTCONN || errno == ECONNABORTED)) {
+			printf("battery: %s is disconnected, stopping\n", dir);
+			return 1;
+		}
 	}
 	cur_test = "-";
 	if (!bopt.readonly_hello && rmdir(work) < 0)
