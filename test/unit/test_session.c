@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Session lifecycle through the public API: custom I/O over a socketpair
+ * with fuse_session_receive_buf/process_buf, exit/reset, option errors,
+ * /dev/fd/N validation and op_size handling.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fake.h"
+
+static int reads, writes;
+
+static ssize_t cio_read(int fd, void *buf, size_t len, void *userdata)
+{
+	(void)userdata;
+	reads++;
+	return read(fd, buf, len);
+}
+
+static ssize_t cio_writev(int fd, struct iovec *iov, int count,
+			  void *userdata)
+{
+	(void)userdata;
+	writes++;
+	return writev(fd, iov, count);
+}
+
+static int inited;
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)conn;
+	*(int *)userdata = 1;
+}
+
+static const struct fuse_lowlevel_ops ops = { .init = op_init };
+
+static struct fuse_session *new_session(int argc, const char *argv[])
+{
+	char *av[8] = { "test" };
+	struct fuse_args args;
+	struct fuse_session *se;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		av[i + 1] = (char *)argv[i];
+	args = (struct fuse_args)FUSE_ARGS_INIT(argc + 1, av);
+	se = lf_session_new(&args, &ops, sizeof(ops), NULL, &inited);
+	fuse_opt_free_args(&args);
+	return se;
+}
+
+static void test_custom_io_roundtrip(void **state)
+{
+	struct fuse_session *se = new_session(0, NULL);
+	struct fuse_custom_io io = { .read = cio_read, .writev = cio_writev };
+	struct {
+		struct fuse_in_header h;
+		struct fuse_init_in in;
+	} req;
+	struct fuse_buf buf = { .mem = NULL };
+	uint8_t reply[256];
+	struct fuse_out_header *oh = (void *)reply;
+	int sv[2];
+	ssize_t n;
+
+	(void)state;
+	assert_non_null(se);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(lf_session_custom_io(se, &io, sizeof(io), sv[0]), 0);
+	assert_int_equal(fuse_session_fd(se), sv[0]);
+
+	memset(&req, 0, sizeof(req));
+	req.h.len = sizeof(req);
+	req.h.opcode = FUSE_INIT;
+	req.h.unique = 42;
+	req.in.major = 7;
+	req.in.minor = 45;
+	req.in.flags = FUSE_ASYNC_READ;
+	assert_int_equal(write(sv[1], &req, sizeof(req)), (ssize_t)sizeof(req));
+
+	inited = 0;
+	reads = writes = 0;
+	n = fuse_session_receive_buf(se, &buf);
+	assert_int_equal(n, sizeof(req));
+	assert_int_equal(reads, 1);
+	fuse_session_process_buf(se, &buf);
+	assert_int_equal(writes, 1);
+	assert_int_equal(inited, 1);
+
+	n = read(sv[1], reply, sizeof(reply));
+	assert_true(n >= (ssize_t)sizeof(*oh));
+	assert_int_equal(oh->unique, 42);
+	assert_int_equal(oh->error, 0);
+	assert_int_equal(oh->len, n);
+
+	/* the peer goes away: receive reports the end, not an error */
+	close(sv[1]);
+	assert_int_equal(fuse_session_receive_buf(se, &buf), 0);
+	assert_true(fuse_session_exited(se));
+	free(buf.mem);
+	fuse_session_destroy(se);	/* closes sv[0] */
+}
+
+static void test_custom_io_rejects_bad_args(void **state)
+{
+	struct fuse_session *se = new_session(0, NULL);
+	struct fuse_custom_io io = { .read = cio_read };
+
+	(void)state;
+	assert_int_equal(lf_session_custom_io(se, &io, sizeof(io), 3), -EINVAL);
+	assert_int_equal(lf_session_custom_io(se, NULL, sizeof(io), 3), -EINVAL);
+	io.writev = cio_writev;
+	assert_int_equal(lf_session_custom_io(se, &io, sizeof(io), -1), -EBADF);
+	fuse_session_destroy(se);
+}
+
+static void test_exit_and_reset(void **state)
+{
+	struct fuse_session *se = new_session(0, NULL);
+
+	(void)state;
+	assert_int_equal(fuse_session_exited(se), 0);
+	fuse_session_exit(se);
+	assert_int_equal(fuse_session_exited(se), 1);
+	fuse_session_reset(se);
+	assert_int_equal(fuse_session_exited(se), 0);
+	fuse_session_destroy(se);
+}
+
+static void test_options(void **state)
+{
+	const char *debug[] = { "-d" };
+	const char *bad[] = { "-o", "nonsense" };
+	const char *mnt[] = { "-o", "allow_other,fsname=x,subtype=y,default_permissions" };
+	struct fuse_session *se;
+
+	(void)state;
+	se = new_session(1, debug);
+	assert_non_null(se);
+	assert_int_equal(se->debug, 1);
+	fuse_session_destroy(se);
+	assert_null(new_session(2, bad));
+	se = new_session(2, mnt);
+	assert_non_null(se);
+	fuse_session_destroy(se);
+}
+
+static void test_dev_fd_mountpoint(void **state)
+{
+	struct fuse_session *se = new_session(0, NULL);
+	int fds[2];
+
+	(void)state;
+	/* a closed descriptor number is refused with -1 */
+	assert_int_equal(fuse_session_mount(se, "/dev/fd/987"), -1);
+	assert_int_equal(pipe(fds), 0);
+	close(fds[1]);
+	{
+		char path[32];
+
+		snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
+		assert_int_equal(fuse_session_mount(se, path), 0);
+		assert_int_equal(fuse_session_fd(se), fds[0]);
+	}
+	fuse_session_destroy(se);	/* closes fds[0] */
+}
+
+static void test_oversized_ops_table(void **state)
+{
+	struct {
+		struct fuse_lowlevel_ops ops;
+		void *future[4];
+	} big;
+	char *av[] = { "test" };
+	struct fuse_args args = FUSE_ARGS_INIT(1, av);
+	struct fuse_session *se;
+
+	(void)state;
+	memset(&big, 0, sizeof(big));
+	big.ops.init = op_init;
+	se = lf_session_new(&args, &big.ops, sizeof(big), NULL, &inited);
+	assert_non_null(se);
+	assert_ptr_equal(se->op.init, op_init);
+	fuse_session_destroy(se);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_custom_io_roundtrip),
+		cmocka_unit_test(test_custom_io_rejects_bad_args),
+		cmocka_unit_test(test_exit_and_reset),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_dev_fd_mountpoint),
+		cmocka_unit_test(test_oversized_ops_table),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
