@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fuse_i.h"
+#include "cuse.h"
 #include "ll/ll.h"
 
 #define OP(code, fn, nm, min) [code] = { fn, nm, min }
@@ -72,10 +73,15 @@ static const struct lf_op_desc ops[] = {
 	OP(FUSE_COPY_FILE_RANGE_64, ll_copy_file_range_64, "COPY_FILE_RANGE_64", sizeof(struct fuse_copy_file_range_in)),
 };
 
+/* /dev/cuse opens with CUSE_INIT (4096), far past the table's end. */
+static const struct lf_op_desc cuse_init_op = { ll_cuse_init, "CUSE_INIT", 8 };
+
 const struct lf_op_desc *lf_op_lookup(uint32_t opcode)
 {
 	if (opcode < LF_ARRAY_SIZE(ops) && ops[opcode].handler)
 		return &ops[opcode];
+	if (opcode == CUSE_INIT)
+		return &cuse_init_op;
 	return NULL;
 }
 
@@ -85,8 +91,6 @@ const char *lf_opname(uint32_t opcode)
 
 	if (d)
 		return d->name;
-	if (opcode == CUSE_INIT)
-		return "CUSE_INIT";
 	return "???";
 }
 
@@ -151,6 +155,11 @@ static bool is_forget(uint32_t opcode)
 	return opcode == FUSE_FORGET || opcode == FUSE_BATCH_FORGET;
 }
 
+static bool is_init(uint32_t opcode)
+{
+	return opcode == FUSE_INIT || opcode == CUSE_INIT;
+}
+
 void lf_dispatch(struct fuse_session *se, const struct fuse_buf *buf,
 		 struct lf_chan *ch)
 {
@@ -192,11 +201,11 @@ void lf_dispatch(struct fuse_session *se, const struct fuse_buf *buf,
 	}
 	arglen = h->len - sizeof(*h) - extlen;
 
-	if (!atomic_load(&se->got_init) && h->opcode != FUSE_INIT) {
+	if (!atomic_load(&se->got_init) && !is_init(h->opcode)) {
 		reply_early(req, EIO);
 		return;
 	}
-	if (atomic_load(&se->got_init) && h->opcode == FUSE_INIT) {
+	if (atomic_load(&se->got_init) && is_init(h->opcode)) {
 		reply_early(req, EIO);
 		return;
 	}
@@ -233,7 +242,7 @@ void lf_dispatch(struct fuse_session *se, const struct fuse_buf *buf,
 	in.data_off = 0;
 
 	if (h->opcode != FUSE_INTERRUPT && !is_forget(h->opcode) &&
-	    h->opcode != FUSE_INIT)
+	    !is_init(h->opcode))
 		lf_req_track(req);
 	d->handler(req, &in);
 }

@@ -129,6 +129,7 @@ struct lf_conn {
 };
 
 struct lf_notify_retrieve;
+struct lf_cuse;
 
 struct fuse_session {
 	struct fuse_lowlevel_ops op;	/* zero-filled past the caller's op_size */
@@ -176,6 +177,9 @@ struct fuse_session {
 	/* conn_info opts given via fuse_parse_conn_info_opts are not session
 	 * state; fastpath hooks attach here later */
 	void *fastpath;
+
+	/* CUSE device state (cuse.c), NULL for a filesystem; one block */
+	struct lf_cuse *cuse;
 };
 
 /* The 3.12+ loop configuration, opaque to applications (loop_mt.c). */

@@ -276,6 +276,7 @@ FUSE_EXPORT void fuse_session_destroy(struct fuse_session *se)
 	lf_chan_put(se->ch);
 	lf_mount_opts_free(se->mo);
 	free(se->mountpoint);
+	free(se->cuse);
 	pthread_mutex_destroy(&se->lock);
 	free(se);
 }

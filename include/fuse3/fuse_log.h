@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Public logging interface: severity levels, the replaceable message sink
  * and the syslog switch. API-compatible with libfuse's fuse_log.h.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Public option-parsing interface: option templates, argument vectors and
  * the helpers that build them. API- and ABI-compatible with libfuse's
