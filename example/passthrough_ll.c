@@ -38,7 +38,43 @@ struct pl_dir {
 	DIR *dp;
 	struct dirent *entry;	/* read but not yet returned */
 	off_t offset;		/* where the stream is positioned */
+	struct pl_dir *next, *prev;	/* all open handles, see pl_dirs_close */
 };
+
+/*
+ * Open directory handles, so the ones the kernel never released (the
+ * daemon stopped by a signal while a directory was open) are freed at exit.
+ */
+static pthread_mutex_t pl_dirs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pl_dir pl_dirs = { .next = &pl_dirs, .prev = &pl_dirs };
+
+static void pl_dir_link(struct pl_dir *d)
+{
+	pthread_mutex_lock(&pl_dirs_lock);
+	d->next = pl_dirs.next;
+	d->prev = &pl_dirs;
+	pl_dirs.next->prev = d;
+	pl_dirs.next = d;
+	pthread_mutex_unlock(&pl_dirs_lock);
+}
+
+static void pl_dir_free(struct pl_dir *d)
+{
+	pthread_mutex_lock(&pl_dirs_lock);
+	if (d->next) {
+		d->next->prev = d->prev;
+		d->prev->next = d->next;
+	}
+	pthread_mutex_unlock(&pl_dirs_lock);
+	closedir(d->dp);
+	free(d);
+}
+
+static void pl_dirs_close(void)
+{
+	while (pl_dirs.next != &pl_dirs)
+		pl_dir_free(pl_dirs.next);
+}
 
 #define PL_OPT(t, field, v) { t, offsetof(struct pl_fs, field), v }
 static const struct fuse_opt pl_opts[] = {
@@ -645,10 +681,9 @@ static void pl_opendir(fuse_req_t req, fuse_ino_t ino,
 	fi->fh = (uintptr_t)d;
 	if (fs->cache == PL_CACHE_ALWAYS)
 		fi->cache_readdir = 1;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		closedir(d->dp);
-		free(d);
-	}
+	pl_dir_link(d);
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		pl_dir_free(d);
 	return;
 out_free:
 	free(d);
@@ -757,8 +792,7 @@ static void pl_releasedir(fuse_req_t req, fuse_ino_t ino,
 	struct pl_dir *d = pl_dir(fi);
 
 	(void)ino;
-	closedir(d->dp);
-	free(d);
+	pl_dir_free(d);
 	fuse_reply_err(req, 0);
 }
 
@@ -1388,6 +1422,7 @@ out_signals:
 	fuse_remove_signal_handlers(se);
 out_session:
 	fuse_session_destroy(se);
+	pl_dirs_close();
 out_args:
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);

@@ -147,3 +147,157 @@ FUSE_EXPORT int fuse_session_custom_io_30(struct fuse_session *se,
 }
 LF_SYMVER(fuse_session_custom_io_30, fuse_session_custom_io@FUSE_3.0);
 #endif
+
+/* ==== high-level API (lib/highlevel/new.c): fuse_new, fuse_loop_mt ====== */
+
+struct fuse;
+struct fuse_operations;
+struct fuse *lf_hl_new(struct fuse_args *args,
+		       const struct fuse_operations *op, size_t op_size,
+		       const struct lf_version *version, void *user_data);
+struct fuse *lf_hl_new_30(struct fuse_args *args,
+			  const struct fuse_operations *op, size_t op_size,
+			  const struct lf_version *version, void *user_data);
+int lf_hl_loop_mt(struct fuse *f, const struct fuse_loop_config *cfg);
+
+/* 3.1+: --help is the application's business. */
+FUSE_EXPORT struct fuse *fuse_new_31(struct fuse_args *args,
+				     const struct fuse_operations *op,
+				     size_t op_size, void *user_data);
+FUSE_EXPORT struct fuse *fuse_new_31(struct fuse_args *args,
+				     const struct fuse_operations *op,
+				     size_t op_size, void *user_data)
+{
+	return lf_hl_new(args, op, op_size, NULL, user_data);
+}
+LF_SYMVER(fuse_new_31, fuse_new@@FUSE_3.1);
+
+/* 3.0: fuse_new() printed the help for -h/--help itself. */
+FUSE_EXPORT struct fuse *fuse_new_30(struct fuse_args *args,
+				     const struct fuse_operations *op,
+				     size_t op_size, void *user_data);
+FUSE_EXPORT struct fuse *fuse_new_30(struct fuse_args *args,
+				     const struct fuse_operations *op,
+				     size_t op_size, void *user_data)
+{
+	return lf_hl_new_30(args, op, op_size, NULL, user_data);
+}
+LF_SYMVER(fuse_new_30, fuse_new@FUSE_3.0);
+
+#if !LF_ABI_314
+/* 3.17+ headers inline fuse_new() and call these with their version. */
+static const struct lf_version *hl_version(struct libfuse_version *version,
+					   struct lf_version *v)
+{
+	if (!version)
+		return NULL;
+	v->major = version->major;
+	v->minor = version->minor;
+	v->hotfix = version->hotfix;
+	v->padding = 0;
+	return v;
+}
+
+FUSE_EXPORT struct fuse *_fuse_new_31(struct fuse_args *args,
+				      const struct fuse_operations *op,
+				      size_t op_size,
+				      struct libfuse_version *version,
+				      void *user_data);
+FUSE_EXPORT struct fuse *_fuse_new_31(struct fuse_args *args,
+				      const struct fuse_operations *op,
+				      size_t op_size,
+				      struct libfuse_version *version,
+				      void *user_data)
+{
+	struct lf_version v;
+
+	return lf_hl_new(args, op, op_size, hl_version(version, &v),
+			 user_data);
+}
+
+FUSE_EXPORT struct fuse *_fuse_new_30(struct fuse_args *args,
+				      const struct fuse_operations *op,
+				      size_t op_size,
+				      struct libfuse_version *version,
+				      void *user_data);
+FUSE_EXPORT struct fuse *_fuse_new_30(struct fuse_args *args,
+				      const struct fuse_operations *op,
+				      size_t op_size,
+				      struct libfuse_version *version,
+				      void *user_data)
+{
+	struct lf_version v;
+
+	return lf_hl_new_30(args, op, op_size, hl_version(version, &v),
+			    user_data);
+}
+#endif
+
+FUSE_EXPORT int fuse_loop_mt_312(struct fuse *f,
+				 struct fuse_loop_config *config);
+FUSE_EXPORT int fuse_loop_mt_312(struct fuse *f,
+				 struct fuse_loop_config *config)
+{
+	return lf_hl_loop_mt(f, config);
+}
+LF_SYMVER(fuse_loop_mt_312, fuse_loop_mt@@FUSE_3.12);
+
+FUSE_EXPORT int fuse_loop_mt_32(struct fuse *f,
+				struct fuse_loop_config_v1 *config);
+FUSE_EXPORT int fuse_loop_mt_32(struct fuse *f,
+				struct fuse_loop_config_v1 *config)
+{
+	struct fuse_loop_config *c = fuse_loop_cfg_create();
+	int res;
+
+	if (!c)
+		return -ENOMEM;
+	if (config)
+		fuse_loop_cfg_convert(c, config);
+	res = lf_hl_loop_mt(f, c);
+	fuse_loop_cfg_destroy(c);
+	return res;
+}
+LF_SYMVER(fuse_loop_mt_32, fuse_loop_mt@FUSE_3.2);
+
+FUSE_EXPORT int fuse_loop_mt_31(struct fuse *f, int clone_fd);
+FUSE_EXPORT int fuse_loop_mt_31(struct fuse *f, int clone_fd)
+{
+	struct fuse_loop_config *c = fuse_loop_cfg_create();
+	int res;
+
+	if (!c)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(c, clone_fd);
+	res = lf_hl_loop_mt(f, c);
+	fuse_loop_cfg_destroy(c);
+	return res;
+}
+LF_SYMVER(fuse_loop_mt_31, fuse_loop_mt@FUSE_3.0);
+
+#if !LF_ABI_314
+/*
+ * fuse_main_real@FUSE_3.0 in the 3.17+ library: the entry point of
+ * binaries built before the versioned wrapper existed; no header version.
+ * (In the 3.18 header fuse_main_real is an inline, hence the #undef.)
+ */
+struct fuse_operations;
+int lf_hl_main(int argc, char *argv[], const struct fuse_operations *op,
+	       size_t op_size, struct libfuse_version *version,
+	       void *user_data);
+#undef fuse_main_real
+FUSE_EXPORT int lf_compat_main_real_30(int argc, char *argv[],
+				       const struct fuse_operations *op,
+				       size_t op_size, void *user_data);
+FUSE_EXPORT int lf_compat_main_real_30(int argc, char *argv[],
+				       const struct fuse_operations *op,
+				       size_t op_size, void *user_data)
+{
+	struct libfuse_version v = { 0 };
+
+	return lf_hl_main(argc, argv, op, op_size, &v, user_data);
+}
+LF_SYMVER(lf_compat_main_real_30, fuse_main_real@FUSE_3.0);
+#endif
+
+/* ==== end of the high-level section ==================================== */

@@ -12,6 +12,8 @@
 #endif
 
 #include <pthread.h>
+#include <semaphore.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -63,6 +65,7 @@ struct lf_version {
 
 struct lf_transport_ops;
 struct lf_mount_opts;
+struct lf_uring;
 
 /*
  * One /dev/fuse file descriptor: the session's master fd or a per-thread clone
@@ -71,6 +74,7 @@ struct lf_mount_opts;
 struct lf_chan {
 	int fd;
 	atomic_int refs;
+	void *tpriv;		/* io_uring: the ring entry this stands for */
 };
 
 struct lf_chan *lf_chan_new(int fd);
@@ -141,6 +145,9 @@ struct fuse_session {
 	atomic_bool got_init;
 	atomic_bool got_destroy;
 	atomic_int exited;
+	/* posted by every fuse_session_exit (async-signal-safe), so a loop
+	 * waiting on it cannot miss an exit; lives as long as the session */
+	sem_t exit_sem;
 	int error;			/* loop's result: 0, or -errno */
 	int debug;
 	int deny_others;		/* allow_root: only root and the owner */
@@ -171,6 +178,14 @@ struct fuse_session {
 	uint64_t notify_ctr;
 	struct lf_notify_retrieve *retrieves;
 
+	/* FUSE-over-io_uring (uring.h, transport_uring.c) */
+	int uring_enable;		/* -1 default, 0 no_io_uring, 1 asked */
+	unsigned int uring_depth;	/* entries per kernel queue, 0: default */
+	unsigned int uring_threads;	/* ring threads, 0: one per CPU */
+	bool loop_mt;			/* served by fuse_session_loop_mt */
+	sem_t *loop_finish;		/* posted when a ring thread ends it */
+	struct lf_uring *uring;		/* running rings, or NULL */
+
 	/* the API version the application was built for (3.17+ entry points) */
 	struct lf_version version;
 
@@ -192,6 +207,10 @@ struct fuse_loop_config {
 };
 int lf_session_loop_mt(struct fuse_session *se,
 		       const struct fuse_loop_config *cfg);
+
+/* signals.c */
+#include <signal.h>
+bool lf_signals_mask(struct fuse_session *se, sigset_t *ret_set);
 
 /* session.c */
 struct fuse_session *lf_session_new(struct fuse_args *args,

@@ -223,9 +223,12 @@ FUSE_EXPORT void fuse_cmdline_help(void)
  */
 FUSE_EXPORT void fuse_lowlevel_help(void)
 {
-	/* The io_uring options of 3.18 join this text with the io_uring
-	 * transport that accepts them. */
 	lf_mount_help();
+#if !LF_ABI_314
+	/* 3.18's text: the io_uring options came with the io_uring transport */
+	printf("    -o io_uring            enable io-uring\n"
+	       "    -o io_uring_q_depth=<n> io-uring queue depth\n");
+#endif
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fuse_i.h"
+#include "uring.h"
 
 /* FUSE_CAP_* bit <-> kernel INIT flag, for the capabilities that map 1:1. */
 static const struct cap_map {
@@ -95,6 +96,10 @@ static uint64_t default_wants(const struct fuse_session *se, uint64_t capable)
 		w |= FUSE_CAP_READDIRPLUS;
 	if (op->readdirplus && op->readdir)
 		w |= FUSE_CAP_READDIRPLUS_AUTO;
+#if !LF_ABI_314
+	/* libfuse 3.18 wants it by default; the session options decide */
+	w |= FUSE_CAP_OVER_IO_URING;
+#endif
 	return w & capable;
 }
 
@@ -146,6 +151,35 @@ static int conn_import(struct fuse_session *se, uint64_t want_before)
 #endif
 }
 
+/*
+ * FUSE-over-io_uring (uring.h): NULL to ask the kernel for it, else the
+ * stable reason it stays off. The kernel offers it only while
+ * /sys/module/fuse/parameters/enable_uring is Y. On by default under the
+ * multi-threaded loop; -o io_uring / FUSE_URING_ENABLE=1 (libfuse 3.18)
+ * under any loop; -o no_io_uring opts out.
+ */
+static const char *uring_off_reason(struct fuse_session *se)
+{
+	int err;
+
+	if (!(se->lconn.kernel_flags & FUSE_OVER_IO_URING))
+		return "not_offered";
+	if (se->uring_enable == 0)
+		return "disabled";
+#if !LF_ABI_314
+	if (!(se->lconn.want & FUSE_CAP_OVER_IO_URING))
+		return "declined";	/* unset by the filesystem's init() */
+#endif
+	if (se->io)
+		return "custom_io";
+	if (se->uring_enable < 0 && !se->loop_mt)
+		return "single_threaded";
+	err = lf_uring_probe();
+	if (err == -EOPNOTSUPP)
+		return "not_built";
+	return err ? "setup_failed" : NULL;
+}
+
 static void debug_init_in(uint32_t major, uint32_t minor, uint32_t ra,
 			  uint64_t flags)
 {
@@ -173,15 +207,43 @@ static size_t page_size(void)
 	return p > 0 ? (size_t)p : 4096;
 }
 
-/* Largest request the kernel may send us, given our receive buffers. */
-static void clamp_sizes(struct fuse_session *se)
+/*
+ * The kernel's ceiling for max_pages: fs.fuse.max_pages_limit where the
+ * sysctl exists (it can be raised above the historical 256 pages), else
+ * the compile-time FUSE_MAX_MAX_PAGES.
+ */
+static size_t kernel_max_pages(void)
+{
+	unsigned long v = 0;
+	FILE *f = fopen("/proc/sys/fs/fuse/max_pages_limit", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	if (v == 0 || v > 65535)
+		v = FUSE_MAX_MAX_PAGES;
+	return v;
+}
+
+/*
+ * Largest request the kernel may send us. Before init() that is what the
+ * default receive buffers hold (libfuse's 1 MiB); after it, a filesystem
+ * that asked for more (conn->max_write) gets up to the kernel's max_pages
+ * ceiling, and ll_init grows se->bufsize to match.
+ * Caveat when that ceiling is raised above 1 MiB: a worker already blocked
+ * in read() with a default-sized buffer when INIT is answered gets EIO
+ * from the kernel for a request larger than its buffer.
+ */
+static void clamp_sizes(struct fuse_session *se, bool after_init)
 {
 	size_t room = se->bufsize - LF_HEADER_ROOM;
 	size_t limit = (size_t)FUSE_MAX_MAX_PAGES * page_size();
 
-	if (se->lconn.max_pages)
-		limit = (size_t)se->lconn.max_pages * page_size();
-	if (se->conn.max_write > room)
+	if (after_init && (se->lconn.kernel_flags & FUSE_MAX_PAGES))
+		limit = LF_MAX(kernel_max_pages() * page_size(), room);
+	else if (se->conn.max_write > room)
 		se->conn.max_write = room;
 	if (se->conn.max_write > limit)
 		se->conn.max_write = limit;
@@ -206,10 +268,10 @@ static void fill_init_out(struct fuse_session *se, struct fuse_init_out *o,
 	if (kflags & FUSE_ABORT_ERROR)
 		out |= FUSE_ABORT_ERROR;
 #if !LF_ABI_314
-	if ((se->lconn.want & FUSE_CAP_PASSTHROUGH) && se->lconn.max_stack_depth)
-		o->max_stack_depth = se->lconn.max_stack_depth;
-	else if (se->lconn.want & FUSE_CAP_PASSTHROUGH)
-		o->max_stack_depth = 1;
+	/* libfuse 3.18: the kernel's depth counts the FUSE layer itself, one
+	 * more than the backing files' max_backing_stack_depth. */
+	if (se->lconn.want & FUSE_CAP_PASSTHROUGH)
+		o->max_stack_depth = se->conn.max_backing_stack_depth + 1;
 	if ((kflags & FUSE_REQUEST_TIMEOUT) && se->lconn.request_timeout) {
 		out |= FUSE_REQUEST_TIMEOUT;
 		o->request_timeout = se->lconn.request_timeout;
@@ -257,6 +319,7 @@ void ll_init(fuse_req_t req, const struct lf_in *in)
 	const struct fuse_init_in *arg = in->arg;
 	struct fuse_init_out out;
 	uint64_t kflags = 0, want_before;
+	const char *uring_off;
 	uint32_t ra = 0;
 	int err;
 
@@ -302,7 +365,7 @@ void ll_init(fuse_req_t req, const struct lf_in *in)
 	se->lconn.want |= default_wants(se, se->lconn.capable);
 	if (se->conn.time_gran == 0)
 		se->conn.time_gran = 1;
-	clamp_sizes(se);
+	clamp_sizes(se, false);
 
 	conn_export(se);
 	want_before = se->lconn.want;
@@ -322,18 +385,31 @@ void ll_init(fuse_req_t req, const struct lf_in *in)
 		return;
 	}
 	conn_export(se);
-	clamp_sizes(se);
+	clamp_sizes(se, true);
 	se->bufsize = LF_MAX((size_t)se->conn.max_write + LF_HEADER_ROOM,
 			     (size_t)LF_MIN_BUFSIZE);
 
+	uring_off = uring_off_reason(se);
+	if (uring_off)
+		se->lconn.want &= ~FUSE_CAP_OVER_IO_URING;
 	fill_init_out(se, &out, kflags);
+	if (!uring_off) {
+		/* also in the .so.3, whose caps cannot name it */
+		out.flags2 |= (uint32_t)(FUSE_OVER_IO_URING >> 32);
+		se->lconn.out_flags |= FUSE_OVER_IO_URING;
+	}
 	if (se->debug)
 		debug_init_out(&out);
 	atomic_store(&se->got_init, true);
 	if (se->init_status)
 		fuse_log(FUSE_LOG_INFO, "FUSE_INIT: proto=%u.%u max_write=%u\n",
 			 arg->major, arg->minor, se->conn.max_write);
-	send_init_reply(req, &out, init_out_size(arg->minor));
+	if (uring_off)
+		lf_uring_report(se, uring_off);
+	/* The kernel takes ring registrations only once INIT is answered. */
+	if (send_init_reply(req, &out, init_out_size(arg->minor)) == 0 &&
+	    !uring_off)
+		lf_uring_start(se);
 }
 
 void ll_destroy(fuse_req_t req, const struct lf_in *in)

@@ -15,6 +15,7 @@
 
 #include "fuse_i.h"
 #include "transport.h"
+#include "uring.h"
 
 #define DEF_MAX_THREADS 10
 
@@ -33,7 +34,6 @@ struct mt {
 	struct worker head;
 	int numworker;
 	int numavail;
-	sem_t finish;
 	int error;
 };
 
@@ -119,7 +119,8 @@ static void *worker_main(void *arg)
 		}
 		pthread_mutex_unlock(&mt->lock);
 	}
-	sem_post(&mt->finish);
+	/* wakes the waiting loop thread through exit_sem */
+	fuse_session_exit(se);
 	return NULL;
 }
 
@@ -198,15 +199,21 @@ int lf_session_loop_mt(struct fuse_session *se,
 	mt.cfg = cfg;
 	mt.head.next = mt.head.prev = &mt.head;
 	pthread_mutex_init(&mt.lock, NULL);
-	sem_init(&mt.finish, 0, 0);
+	/* io_uring: INIT (ll_init) starts the rings by default only under
+	 * this loop; a ring thread that ends the session posts loop_finish,
+	 * which is the session's exit semaphore this loop waits on. */
+	se->loop_mt = true;
+	se->loop_finish = &se->exit_sem;
 
 	pthread_mutex_lock(&mt.lock);
 	err = start_worker(&mt);
 	pthread_mutex_unlock(&mt.lock);
 	if (!err) {
-		/* Signals interrupt sem_wait; so does a worker that ends. */
+		/* Every fuse_session_exit posts exit_sem (also from a signal
+		 * handler), and a worker that ends calls it: no wake-up can be
+		 * lost between the check and the wait. */
 		while (!fuse_session_exited(se))
-			sem_wait(&mt.finish);
+			sem_wait(&se->exit_sem);
 
 		pthread_mutex_lock(&mt.lock);
 		for (w = mt.head.next; w != &mt.head; w = w->next)
@@ -221,8 +228,10 @@ int lf_session_loop_mt(struct fuse_session *se,
 		}
 		err = mt.error;
 	}
+	lf_uring_stop(se);
+	se->loop_finish = NULL;
+	se->loop_mt = false;
 	pthread_mutex_destroy(&mt.lock);
-	sem_destroy(&mt.finish);
 	err = lf_loop_result(se, err);
 	fuse_session_reset(se);
 	return err;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "fuse_i.h"
 #include "ll/ll.h"
@@ -426,8 +427,10 @@ int lf_data_to_mem(struct fuse_bufvec *bufv, const void **ret_mem,
 		*ret_free = NULL;
 		return 0;
 	}
-	mem = malloc(len ? len : 1);
-	if (!mem)
+	/* Page-aligned like libfuse's: a filesystem that opened its file
+	 * with O_DIRECT (Debian's passthrough_ll passes the caller's flags
+	 * on) can only read into aligned memory. */
+	if (posix_memalign(&mem, (size_t)getpagesize(), len ? len : 1))
 		return -ENOMEM;
 	dst.buf[0].mem = mem;
 	res = fuse_buf_copy(&dst, bufv, 0);
@@ -442,12 +445,210 @@ int lf_data_to_mem(struct fuse_bufvec *bufv, const void **ret_mem,
 }
 
 /*
- * Data goes through memory for now. The zero-copy path (vmsplice the
- * header into a pipe, splice fd-backed buffers after it, splice the pipe
- * to /dev/fuse, honouring FUSE_BUF_SPLICE_MOVE and FUSE_CAP_SPLICE_WRITE)
- * belongs here, in front of lf_data_to_mem(), once the transport has a
- * splice send.
+ * Zero-copy data replies (FUSE_CAP_SPLICE_WRITE): the out-header is
+ * vmspliced into a per-thread pipe, the file's pages are spliced after
+ * it, and the pipe is spliced into /dev/fuse, so the data never passes
+ * through our memory. Only for what the kernel's device takes this way
+ * (not io_uring, not custom I/O without a splice_send hook) and only for
+ * one fd-backed buffer of a regular file read at an explicit position:
+ * the header must state the length before the data is in the pipe, and
+ * the file's size tells how much a read there will give. Anything else,
+ * and any failure before the device saw a byte, goes the copy path.
  */
+
+/* The per-thread pipe behind se->pipe_key. session.c frees it as an int
+ * pair (close both, free the block), so the descriptors stay first. */
+struct splice_pipe {
+	int fds[2];
+	size_t size;		/* capacity in bytes */
+	bool can_grow;
+};
+
+enum {
+	SPLICE_NOTE_OFF = 1 << 0,
+	SPLICE_NOTE_NOT_REG = 1 << 1,
+	SPLICE_NOTE_NO_PIPE = 1 << 2,
+	SPLICE_NOTE_PIPE_SIZE = 1 << 3,
+	SPLICE_NOTE_IN = 1 << 4,
+};
+
+/* One debug line per reason and process, so -d shows why data is copied. */
+static void splice_note(struct fuse_session *se, unsigned int bit,
+			const char *reason)
+{
+	static atomic_uint told;
+
+	if (se->debug && !(atomic_fetch_or(&told, bit) & bit))
+		lf_log(FUSE_LOG_DEBUG, "fuse: splice=off:%s, reply data is copied\n",
+		       reason);
+}
+
+static struct splice_pipe *splice_pipe_get(struct fuse_session *se)
+{
+	struct splice_pipe *p;
+	int sz;
+
+	if (!se->pipe_key_ok)
+		return NULL;
+	p = pthread_getspecific(se->pipe_key);
+	if (p)
+		return p;
+	p = malloc(sizeof(*p));
+	if (!p)
+		return NULL;
+	if (pipe2(p->fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		free(p);
+		return NULL;
+	}
+	sz = fcntl(p->fds[0], F_GETPIPE_SZ);
+	p->size = sz > 0 ? (size_t)sz : 0;
+	p->can_grow = true;
+	if (pthread_setspecific(se->pipe_key, p)) {
+		close(p->fds[0]);
+		close(p->fds[1]);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* A pipe holding bytes of an abandoned reply cannot be reused. */
+static void splice_pipe_drop(struct fuse_session *se, struct splice_pipe *p)
+{
+	pthread_setspecific(se->pipe_key, NULL);
+	close(p->fds[0]);
+	close(p->fds[1]);
+	free(p);
+}
+
+/* Grows the pipe to @need bytes; the first refusal is final (beyond
+ * fs.pipe-max-size without CAP_SYS_RESOURCE). */
+static bool splice_pipe_fit(struct splice_pipe *p, size_t need)
+{
+	int sz;
+
+	if (p->size >= need)
+		return true;
+	if (!p->can_grow || need > INT_MAX)
+		return false;
+	sz = fcntl(p->fds[0], F_SETPIPE_SZ, (int)need);
+	if (sz < 0) {
+		p->can_grow = false;
+		return false;
+	}
+	p->size = (size_t)sz;
+	return p->size >= need;
+}
+
+/* How many bytes of @b a reply would carry, or 0 if it cannot splice. */
+static size_t splice_data_len(struct fuse_session *se,
+			      const struct fuse_bufvec *bufv)
+{
+	const struct fuse_buf *b = &bufv->buf[0];
+	struct stat st;
+
+	if (bufv->count != 1 || bufv->idx != 0 || bufv->off != 0 ||
+	    !(b->flags & FUSE_BUF_IS_FD))
+		return 0;
+	if (!(b->flags & FUSE_BUF_FD_SEEK) || fstat(b->fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode)) {
+		splice_note(se, SPLICE_NOTE_NOT_REG, "not_regular_file_at_pos");
+		return 0;
+	}
+	if (b->pos < 0 || b->pos >= st.st_size)
+		return 0;
+	return LF_MIN(b->size, (size_t)(st.st_size - b->pos));
+}
+
+/* Fills the pipe with header and data; false (pipe dropped) on failure. */
+static bool splice_fill(struct fuse_session *se, struct splice_pipe *p,
+			struct fuse_out_header *out, const struct fuse_buf *b,
+			size_t len)
+{
+	struct iovec hiov = { .iov_base = out, .iov_len = sizeof(*out) };
+	off_t pos = b->pos;
+	size_t done = 0;
+	ssize_t n;
+
+	n = vmsplice(p->fds[1], &hiov, 1, SPLICE_F_NONBLOCK);
+	while (n == (ssize_t)sizeof(*out) && done < len) {
+		ssize_t got = splice(b->fd, &pos, p->fds[1], NULL, len - done,
+				     SPLICE_F_NONBLOCK);
+
+		if (got <= 0)
+			break;
+		done += (size_t)got;
+	}
+	if (n == (ssize_t)sizeof(*out) && done == len)
+		return true;
+	/* Includes the file shrinking under us: the copy path re-reads. */
+	splice_note(se, SPLICE_NOTE_IN, "splice_in_failed");
+	splice_pipe_drop(se, p);
+	return false;
+}
+
+/* 1: not spliced, send by copy; else the result, and req is freed. */
+static int reply_data_splice(fuse_req_t req, struct fuse_bufvec *bufv,
+			     enum fuse_buf_copy_flags flags)
+{
+	struct fuse_session *se = req->se;
+	size_t ps = (size_t)getpagesize();
+	struct fuse_out_header out;
+	unsigned int sflags = 0;
+	struct splice_pipe *p;
+	size_t len;
+	ssize_t n;
+	int res = 0;
+
+	if (flags & FUSE_BUF_NO_SPLICE)
+		return 1;
+	if (!(se->lconn.want & FUSE_CAP_SPLICE_WRITE) || se->proto_minor < 14 ||
+	    req->is_uring || !req->ch || req->ch->tpriv ||
+	    (se->io && !se->io->splice_send)) {
+		splice_note(se, SPLICE_NOTE_OFF, "not_negotiated");
+		return 1;
+	}
+	/* Below two pages copying is as cheap as the extra syscalls. */
+	len = splice_data_len(se, bufv);
+	if (len < 2 * ps)
+		return 1;
+	p = splice_pipe_get(se);
+	if (!p) {
+		splice_note(se, SPLICE_NOTE_NO_PIPE, "no_pipe");
+		return 1;
+	}
+	/* a page for the header, the data, one more for an unaligned start */
+	if (!splice_pipe_fit(p, (len / ps + 3) * ps)) {
+		splice_note(se, SPLICE_NOTE_PIPE_SIZE, "pipe_too_small");
+		return 1;
+	}
+	out.len = (uint32_t)(sizeof(out) + len);
+	out.error = 0;
+	out.unique = req->unique;
+	if (!splice_fill(se, p, &out, &bufv->buf[0], len))
+		return 1;
+	if (se->debug)
+		lf_log(FUSE_LOG_DEBUG, "   unique: %llu, success, outsize: %u (splice)\n",
+		       (unsigned long long)out.unique, out.len);
+	if ((flags & FUSE_BUF_SPLICE_MOVE) && (se->lconn.want & FUSE_CAP_SPLICE_MOVE))
+		sflags |= SPLICE_F_MOVE;
+	if (se->io)
+		n = se->io->splice_send(p->fds[0], NULL, req->ch->fd, NULL,
+					out.len, sflags, se->userdata);
+	else
+		n = splice(p->fds[0], NULL, req->ch->fd, NULL, out.len, sflags);
+	if (n != (ssize_t)out.len) {
+		res = n < 0 ? -errno : -EIO;
+		/* ENOENT: interrupted, the kernel forgot it; ENODEV: unmounted */
+		if (res != -ENOENT && res != -ENODEV && !fuse_session_exited(se))
+			lf_log(FUSE_LOG_ERR, "fuse: splice to device: %s\n",
+			       strerror(-res));
+		splice_pipe_drop(se, p);
+	}
+	lf_req_free(req);
+	return res;
+}
+
 FUSE_EXPORT int fuse_reply_data(fuse_req_t req, struct fuse_bufvec *bufv,
 				enum fuse_buf_copy_flags flags)
 {
@@ -457,7 +658,9 @@ FUSE_EXPORT int fuse_reply_data(fuse_req_t req, struct fuse_bufvec *bufv,
 	size_t len;
 	int res;
 
-	(void)flags;
+	res = reply_data_splice(req, bufv, flags);
+	if (res <= 0)
+		return res;
 	res = lf_data_to_mem(bufv, &mem, &len, &to_free);
 	if (res < 0)
 		return fuse_reply_err(req, -res);

@@ -274,9 +274,16 @@ FUSE_EXPORT int fuse_req_getgroups(fuse_req_t req, int size, gid_t list[])
 }
 
 #if !LF_ABI_314
+/* Dispatch does not know transports: a ring request is one whose channel
+ * stands for a ring entry (transport_uring.c). */
+static bool req_on_ring(fuse_req_t req)
+{
+	return req->is_uring || (req->ch && req->ch->tpriv);
+}
+
 FUSE_EXPORT bool fuse_req_is_uring(fuse_req_t req)
 {
-	return req->is_uring;
+	return req_on_ring(req);
 }
 #endif
 
@@ -293,7 +300,7 @@ FUSE_EXPORT int fuse_req_get_payload(fuse_req_t req, char **payload,
 {
 	if (mr)
 		*mr = NULL;
-	if (!req->is_uring || !lf_req_payload_hook)
+	if (!req_on_ring(req) || !lf_req_payload_hook)
 		return -EINVAL;
 	return lf_req_payload_hook(req, payload, payload_sz);
 }

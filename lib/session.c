@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "fuse_i.h"
 #include "mount.h"
 #include "transport.h"
+#include "uring.h"
 
 struct lf_chan *lf_chan_new(int fd)
 {
@@ -24,6 +26,7 @@ struct lf_chan *lf_chan_new(int fd)
 		return NULL;
 	ch->fd = fd;
 	atomic_init(&ch->refs, 1);
+	ch->tpriv = NULL;
 	return ch;
 }
 
@@ -47,6 +50,8 @@ void lf_chan_put(struct lf_chan *ch)
 struct ll_opts {
 	int debug;
 	int allow_root;
+	int io_uring;		/* -1 unset, 0 no_io_uring, 1 io_uring */
+	unsigned int io_uring_q_depth;
 };
 
 #define LL_OPT(t, f, v) { t, offsetof(struct ll_opts, f), v }
@@ -55,6 +60,10 @@ static const struct fuse_opt ll_opt_spec[] = {
 	LL_OPT("-d", debug, 1),
 	LL_OPT("--debug", debug, 1),
 	LL_OPT("allow_root", allow_root, 1),
+	/* FUSE-over-io_uring: libfuse 3.18's two, and our opt-out */
+	LL_OPT("io_uring", io_uring, 1),
+	LL_OPT("no_io_uring", io_uring, 0),
+	LL_OPT("io_uring_q_depth=%u", io_uring_q_depth, 0),
 	FUSE_OPT_END
 };
 
@@ -77,6 +86,32 @@ static int reject_leftovers(const struct fuse_args *args)
 	return -EINVAL;
 }
 
+/*
+ * io_uring settings: libfuse's environment (FUSE_URING_ENABLE,
+ * FUSE_URING_QUEUE_DEPTH), then the options, which win; our
+ * FUSE_URING_THREADS sets the number of ring threads (default: one per
+ * CPU). Out-of-range depths are clamped rather than refused.
+ */
+static void uring_settings(struct fuse_session *se, const struct ll_opts *lo)
+{
+	const char *env = getenv("FUSE_URING_ENABLE");
+	unsigned long v;
+
+	se->uring_enable = -1;
+	if (env && *env)
+		se->uring_enable = atoi(env) ? 1 : 0;
+	if (lo->io_uring >= 0)
+		se->uring_enable = lo->io_uring;
+	env = getenv("FUSE_URING_QUEUE_DEPTH");
+	v = env ? strtoul(env, NULL, 10) : 0;
+	if (lo->io_uring_q_depth)
+		v = lo->io_uring_q_depth;
+	se->uring_depth = (unsigned int)LF_MIN(v, (unsigned long)LF_URING_MAX_DEPTH);
+	env = getenv("FUSE_URING_THREADS");
+	v = env ? strtoul(env, NULL, 10) : 0;
+	se->uring_threads = (unsigned int)LF_MIN(v, 4096ul);
+}
+
 static void pipe_free(void *p)
 {
 	int *fds = p;
@@ -93,7 +128,7 @@ struct fuse_session *lf_session_new(struct fuse_args *args,
 				    void *userdata)
 {
 	struct fuse_session *se;
-	struct ll_opts lo = { 0 };
+	struct ll_opts lo = { .io_uring = -1 };
 
 	if (!args || !op)
 		return NULL;
@@ -115,12 +150,14 @@ struct fuse_session *lf_session_new(struct fuse_args *args,
 	se->fd = -1;
 	lf_init_defaults(se);
 	pthread_mutex_init(&se->lock, NULL);
+	sem_init(&se->exit_sem, 0, 0);
 	lf_req_lists_init(se);
 
 	if (fuse_opt_parse(args, &lo, ll_opt_spec, NULL) == -1)
 		goto fail;
 	se->debug = lo.debug;
 	se->deny_others = lo.allow_root;
+	uring_settings(se, &lo);
 	if (lo.allow_root && fuse_opt_add_arg(args, "-oallow_other") == -1)
 		goto fail;
 	if (lf_mount_opts_parse(args, &se->mo) < 0)
@@ -147,6 +184,7 @@ struct fuse_session *lf_session_new(struct fuse_args *args,
 
 fail:
 	lf_mount_opts_free(se->mo);
+	sem_destroy(&se->exit_sem);
 	pthread_mutex_destroy(&se->lock);
 	free(se);
 	return NULL;
@@ -239,9 +277,11 @@ FUSE_EXPORT int fuse_session_fd(struct fuse_session *se)
 	return se->fd;
 }
 
+/* Called from signal handlers too: only async-signal-safe calls here. */
 FUSE_EXPORT void fuse_session_exit(struct fuse_session *se)
 {
 	atomic_store(&se->exited, 1);
+	sem_post(&se->exit_sem);
 }
 
 FUSE_EXPORT void fuse_session_reset(struct fuse_session *se)
@@ -259,6 +299,8 @@ FUSE_EXPORT void fuse_session_destroy(struct fuse_session *se)
 {
 	if (!se)
 		return;
+	/* rings a loop did not stop (single-threaded or custom loops) */
+	lf_uring_stop(se);
 	if (atomic_load(&se->got_init) && !atomic_load(&se->got_destroy) &&
 	    se->op.destroy)
 		se->op.destroy(se->userdata);

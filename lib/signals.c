@@ -221,3 +221,32 @@ FUSE_EXPORT void fuse_remove_signal_handlers(struct fuse_session *se)
 	restore_defaults(ignore_sigs, LF_ARRAY_SIZE(ignore_sigs), on_ignored);
 	restore_defaults(fatal_sigs, LF_ARRAY_SIZE(fatal_sigs), on_fatal);
 }
+
+/*
+ * The teardown signals whose handler ends se's loop right now. A loop that
+ * must not miss them between its exit check and a blocking wait keeps them
+ * blocked and unblocks them only inside the wait (ppoll). Returns whether
+ * any signal was put in ret_set.
+ */
+bool lf_signals_mask(struct fuse_session *se, sigset_t *ret_set)
+{
+	sigset_t set;
+	bool any = false;
+	size_t i;
+
+	if (atomic_load(&instance) != se)
+		return false;
+	sigemptyset(&set);
+	for (i = 0; i < LF_ARRAY_SIZE(teardown_sigs); i++) {
+		struct sigaction cur;
+
+		if (sigaction(teardown_sigs[i], NULL, &cur) == 0 &&
+		    cur.sa_handler == on_teardown) {
+			sigaddset(&set, teardown_sigs[i]);
+			any = true;
+		}
+	}
+	if (any)
+		*ret_set = set;
+	return any;
+}

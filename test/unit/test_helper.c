@@ -447,6 +447,10 @@ static void test_lowlevel_help_text(void **state)
 		"    -o allow_other         allow access by all users\n"
 		"    -o allow_root          allow access by root\n"
 		"    -o auto_unmount        auto unmount on process termination\n"
+#ifndef FASTFUSE_ABI_314
+		"    -o io_uring            enable io-uring\n"
+		"    -o io_uring_q_depth=<n> io-uring queue depth\n"
+#endif
 		);
 	free(out);
 }

@@ -188,6 +188,7 @@ static void test_oversized_ops_table(void **state)
 	memset(&big, 0, sizeof(big));
 	big.ops.init = op_init;
 	se = lf_session_new(&args, &big.ops, sizeof(big), NULL, &inited);
+	fuse_opt_free_args(&args);
 	assert_non_null(se);
 	assert_ptr_equal(se->op.init, op_init);
 	fuse_session_destroy(se);
