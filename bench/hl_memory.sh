@@ -144,7 +144,7 @@ per_node()
 
 report()
 {
-	local mode impl r before after1 after2 n secs d bpn dbpn
+	local mode impl before after1 after2 n secs d bpn dbpn
 
 	echo "# Path-API memory per cached node, $(date '+%F %T %Z')"
 	echo

@@ -31,7 +31,9 @@ compat_require_cmd gcc
 compat_debian_examples
 compat_system_so3
 ours_bin=$BUILDDIR/example/passthrough_ll
-[ -x "$ours_bin" ] && [ -e "$SO4" ] || fail "$ours_bin / $SO4 not built"
+if [ ! -x "$ours_bin" ] || [ ! -e "$SO4" ]; then
+	fail "$ours_bin / $SO4 not built"
+fi
 
 # The machine is left as found, whatever happens.
 param_was=$(cat "$param")

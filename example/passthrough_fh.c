@@ -3,8 +3,9 @@
  * passthrough_fh: like passthrough, but every open file keeps its
  * descriptor in fi->fh and every open directory its DIR stream, and all
  * handle-based operations use them. With nullpath_ok the library need not
- * find a path for those, so files stay usable after they were unlinked
- * (even with hard_remove). POSIX and flock() locks are passed to the source.
+ * find a path for those, so I/O on a file unlinked while open keeps
+ * working (even with hard_remove). POSIX and flock() locks are passed to
+ * the source.
  * Options as passthrough's.
  */
 

@@ -187,6 +187,8 @@ void lf_dispatch(struct fuse_session *se, const struct fuse_buf *buf,
 	req->ctx.gid = h->gid;
 	req->ctx.pid = h->pid;
 	req->ch = ch ? lf_chan_get(ch) : NULL;
+	/* a ring entry's channel carries its transport state */
+	req->is_uring = ch && ch->tpriv;
 
 	extlen = (size_t)h->total_extlen * 8;
 	if (h->len != buf->size || h->len < sizeof(*h) + extlen) {

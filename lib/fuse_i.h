@@ -128,7 +128,6 @@ struct lf_conn {
 	uint64_t kernel_flags;	/* raw FUSE_* init flags offered by the kernel */
 	uint64_t out_flags;	/* raw flags we replied with */
 	uint32_t max_pages;
-	uint16_t max_stack_depth;
 	uint16_t request_timeout;
 };
 

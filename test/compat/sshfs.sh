@@ -40,7 +40,7 @@ cp "$keys/user_key.pub" "$keys/authorized_keys"
 
 # sshd insists on its privilege separation directory.
 if [ ! -d /run/sshd ]; then
-	mkdir -p -m 0755 /run/sshd || skip "cannot create /run/sshd for sshd"
+	mkdir -m 0755 /run/sshd || skip "cannot create /run/sshd for sshd"
 fi
 
 # A port nobody listens on; sshd itself is the final judge (it fails to

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2317  # modes and traps run indirectly
 # hl_examples.sh: mount tests of the path-based (high-level) examples that
 # run_mount_test.sh's modes do not cover. Each mode mounts on a fresh
 # temporary directory, checks, unmounts, and requires the daemon to exit 0.
@@ -302,11 +303,14 @@ mode_invalidate() {
 	sleep 2.5
 	s2=$(stat -c %s "$MNT/growing")
 	[ "$s2" -gt "$s1" ] || fail "growing: size $s1 then $s2 with notifications"
-	[ "$(cat "$MNT/growing" | wc -c)" -ge "$s2" ] || fail "growing: short read"
+	[ "$(wc -c <"$MNT/growing")" -ge "$s2" ] || fail "growing: short read"
 	stop
 
 	# Without notifications the kernel's caches (kept "forever") win.
+	# Open descriptors pin the inodes: memory pressure could otherwise
+	# evict them, and a fresh lookup would show the news.
 	start --update-interval=1 --no-notify || return
+	exec 5<"$MNT/current_time" 6<"$MNT/growing"
 	r=$(read_twice current_time 2.5)
 	t1=${r%%|*} t2=${r#*|}
 	[ -n "$t1" ] && [ "$t1" = "$t2" ] ||
@@ -315,6 +319,7 @@ mode_invalidate() {
 	sleep 2.5
 	s2=$(stat -c %s "$MNT/growing")
 	[ "$s1" = "$s2" ] || fail "--no-notify: growing changed size ($s1 -> $s2)"
+	exec 5<&- 6<&-
 	stop
 }
 
