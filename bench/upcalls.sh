@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Counts the FUSE requests the kernel sends while a command runs, per
-# opcode, from the fuse:fuse_request_send tracepoint: through a private
-# tracefs instance (default) or `perf record` (-b perf). Optionally limited
-# to one mount's connection (-M).
+# opcode, from the fuse:fuse_request_send tracepoint: through util/fusestat
+# (BPF, -b bpf), a private tracefs instance or `perf record` (-b perf).
+# Optionally limited to one mount's connection (-M).
 #
-# usage: bench/upcalls.sh [-M MOUNTPOINT] [-b tracefs|perf] [-k KiB] -- CMD...
+# usage: bench/upcalls.sh [-M MOUNTPOINT] [-b bpf|tracefs|perf] [-k KiB] -- CMD...
 #   -M  count only requests of the FUSE connection mounted at MOUNTPOINT
-#   -b  backend (default tracefs, perf if tracefs lacks the event)
+#   -b  backend (default bpf if fusestat loads, else tracefs, else perf)
 #   -k  tracefs ring buffer per CPU in KiB (default 16384)
+# fusestat is $FUSESTAT, default build/util/fusestat.
 # The command's own output comes first, then the table on stdout; the exit
 # status is the command's.
 
@@ -21,12 +22,12 @@ while getopts "M:b:k:h" c; do
 	M) mnt=$OPTARG ;;
 	b) backend=$OPTARG ;;
 	k) buf_kb=$OPTARG ;;
-	*) sed -n '9,16s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,17s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ "${1:-}" != -- ] || shift
-[ $# -gt 0 ] || { sed -n '9,16s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# -gt 0 ] || { sed -n '9,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 die()
 {
@@ -44,11 +45,16 @@ for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
 		break
 	fi
 done
+fusestat=${FUSESTAT:-$(dirname "$0")/../build/util/fusestat}
 if [ -z "$backend" ]; then
 	backend=tracefs
 	[ -n "$tracefs" ] || backend=perf
+	if [ -x "$fusestat" ] && "$fusestat" --check >/dev/null 2>&1; then
+		backend=bpf
+	fi
 fi
 case $backend in
+bpf) [ -x "$fusestat" ] || die "no $fusestat (build it, or set FUSESTAT)" ;;
 tracefs) [ -n "$tracefs" ] || die "no fuse/fuse_request_send event in tracefs" ;;
 perf) command -v perf >/dev/null || die "perf is not installed" ;;
 *) die "unknown backend $backend" ;;
@@ -79,7 +85,20 @@ cleanup()
 trap cleanup EXIT
 
 rc=0
-if [ "$backend" = tracefs ]; then
+if [ "$backend" = bpf ]; then
+	# Exact counts from BPF maps: no ring buffer that could overflow.
+	fargs=()
+	[ -z "$mnt" ] || fargs=(-M "$mnt")
+	"$fusestat" --json --once -o "$tmp/json" "${fargs[@]}" -- "$@" || rc=$?
+	[ -s "$tmp/json" ] || die "fusestat failed (exit $rc)"
+	python3 -c '
+import json, sys
+for m in json.load(open(sys.argv[1]))["mounts"]:
+    for name, o in m["opcodes"].items():
+        pre = "" if name.startswith("CUSE_") else "FUSE_"
+        print("#count %s%s %d" % (pre, name, o["count"]))
+' "$tmp/json" >"$tmp/trace"
+elif [ "$backend" = tracefs ]; then
 	# A private instance: the global buffer and other tracers stay alone.
 	inst=$tracefs/instances/fastfuse-upcalls-$$
 	mkdir "$inst"
@@ -106,7 +125,8 @@ fi
 echo
 echo "FUSE requests sent by the kernel during: $*"
 [ -z "$mnt" ] || echo "(only the connection of $mnt, $filter)"
-awk '{
+awk '$1 == "#count" { n[$2] += $3; total += $3; next }
+{
 	if (match($0, /opcode [0-9]+ \([A-Z_0-9]+\)/)) {
 		s = substr($0, RSTART, RLENGTH)
 		sub(/^opcode [0-9]+ \(/, "", s); sub(/\)$/, "", s)

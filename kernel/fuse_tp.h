@@ -42,7 +42,7 @@ struct trace_event_raw_fuse_request_end {
 	__u32 connection;
 	__u64 unique;
 	__u32 len;
-	__s32 error;		/* 0 or -errno, as the daemon (or abort) set it */
+	__s32 error;		/* 0 or -errno (the daemon's, or abort's) */
 } __attribute__((preserve_access_index));
 
 #endif

@@ -64,6 +64,7 @@ struct lf_version {
 };
 
 struct lf_transport_ops;
+struct lf_fastpath;
 struct lf_mount_opts;
 struct lf_uring;
 
@@ -188,9 +189,8 @@ struct fuse_session {
 	/* the API version the application was built for (3.17+ entry points) */
 	struct lf_version version;
 
-	/* conn_info opts given via fuse_parse_conn_info_opts are not session
-	 * state; fastpath hooks attach here later */
-	void *fastpath;
+	/* the compiled cache policy (lib/fastpath), or NULL */
+	struct lf_fastpath *fastpath;
 
 	/* CUSE device state (cuse.c), NULL for a filesystem; one block */
 	struct lf_cuse *cuse;

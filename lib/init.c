@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fuse_i.h"
+#include "fastpath/fastpath.h"
 #include "uring.h"
 
 /* FUSE_CAP_* bit <-> kernel INIT flag, for the capabilities that map 1:1. */
@@ -393,6 +394,8 @@ void ll_init(fuse_req_t req, const struct lf_in *in)
 	if (uring_off)
 		se->lconn.want &= ~FUSE_CAP_OVER_IO_URING;
 	fill_init_out(se, &out, kflags);
+	if (se->fastpath)	/* fastpath: the cache policy's INIT flags */
+		lf_fastpath_init(se, &out);
 	if (!uring_off) {
 		/* also in the .so.3, whose caps cannot name it */
 		out.flags2 |= (uint32_t)(FUSE_OVER_IO_URING >> 32);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fuse_i.h"
+#include "fastpath/fastpath.h"
 #include "ll/ll.h"
 #include "log.h"
 
@@ -115,7 +116,11 @@ int lf_reply_ok(fuse_req_t req, const void *arg, size_t argsize)
 FUSE_EXPORT int fuse_reply_err(fuse_req_t req, int err)
 {
 	struct iovec iov[1];
+	int res;
 
+	/* fastpath: an ENOENT lookup may become a cached negative entry */
+	if (req->se->fastpath && lf_fastpath_reply_err(req, err, &res))
+		return res;
 	return lf_reply_iov(req, err, iov, 1);
 }
 
@@ -254,6 +259,8 @@ FUSE_EXPORT int fuse_reply_entry(fuse_req_t req,
 	if (!e->ino && req->se->proto_minor < 4)
 		return fuse_reply_err(req, ENOENT);
 	lf_fill_entry(&out, e);
+	if (req->se->fastpath)	/* fastpath: policy TTLs */
+		lf_fastpath_entry(req, &out);
 	return lf_reply_ok(req, &out, entry_out_size(req->se));
 }
 
@@ -269,6 +276,10 @@ FUSE_EXPORT int fuse_reply_create(fuse_req_t req,
 
 	lf_fill_entry(&eout, e);
 	lf_fill_open(req->se, &oout, fi);
+	if (req->se->fastpath) {	/* fastpath: policy TTLs, open flags */
+		lf_fastpath_entry(req, &eout);
+		lf_fastpath_open_out(req, &oout);
+	}
 	/* open_out follows the possibly truncated entry_out directly */
 	memcpy(buf, &eout, esize);
 	memcpy(buf + esize, &oout, sizeof(oout));
@@ -285,6 +296,8 @@ FUSE_EXPORT int fuse_reply_attr(fuse_req_t req, const struct stat *attr,
 	memset(&out, 0, sizeof(out));
 	out.attr_valid = timeout_sec(attr_timeout);
 	out.attr_valid_nsec = timeout_nsec(attr_timeout);
+	if (req->se->fastpath)	/* fastpath: policy attr TTL */
+		lf_fastpath_attr(req->se, &out.attr_valid, &out.attr_valid_nsec);
 	lf_fill_attr(&out.attr, attr);
 	return lf_reply_ok(req, &out, size);
 }
@@ -300,6 +313,8 @@ FUSE_EXPORT int fuse_reply_open(fuse_req_t req,
 	struct fuse_open_out out;
 
 	lf_fill_open(req->se, &out, fi);
+	if (req->se->fastpath)	/* fastpath: keep_cache, cache_readdir, noflush */
+		lf_fastpath_open_out(req, &out);
 	return lf_reply_ok(req, &out, sizeof(out));
 }
 
@@ -402,6 +417,8 @@ FUSE_EXPORT int fuse_reply_statx(fuse_req_t req, int flags,
 	out.flags = (uint32_t)flags;
 	out.attr_valid = timeout_sec(attr_timeout);
 	out.attr_valid_nsec = timeout_nsec(attr_timeout);
+	if (req->se->fastpath)	/* fastpath: policy attr TTL */
+		lf_fastpath_attr(req->se, &out.attr_valid, &out.attr_valid_nsec);
 	memcpy(&out.stat, statx, sizeof(out.stat));
 	return lf_reply_ok(req, &out, sizeof(out));
 }
@@ -825,10 +842,11 @@ FUSE_EXPORT size_t fuse_add_direntry_plus(fuse_req_t req, char *buf,
 	size_t padded = FUSE_DIRENT_ALIGN(len);
 	struct fuse_direntplus *dp = (struct fuse_direntplus *)buf;
 
-	(void)req;
 	if (!buf || padded > bufsize)
 		return padded;
 	lf_fill_entry(&dp->entry_out, e);
+	if (req && req->se->fastpath)	/* fastpath: policy TTLs */
+		lf_fastpath_entry(req, &dp->entry_out);
 	fill_dirent(&dp->dirent, name, namelen, e->attr.st_ino,
 		    e->attr.st_mode, off, padded - len);
 	return padded;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fuse_i.h"
+#include "fastpath/fastpath.h"
 #include "mount.h"
 #include "transport.h"
 #include "uring.h"
@@ -52,6 +53,7 @@ struct ll_opts {
 	int allow_root;
 	int io_uring;		/* -1 unset, 0 no_io_uring, 1 io_uring */
 	unsigned int io_uring_q_depth;
+	char *fastpath_cache;	/* cache policy: profile name or file */
 };
 
 #define LL_OPT(t, f, v) { t, offsetof(struct ll_opts, f), v }
@@ -64,6 +66,8 @@ static const struct fuse_opt ll_opt_spec[] = {
 	LL_OPT("io_uring", io_uring, 1),
 	LL_OPT("no_io_uring", io_uring, 0),
 	LL_OPT("io_uring_q_depth=%u", io_uring_q_depth, 0),
+	/* fastfuse: cache policy compiled into the kernel's caches */
+	LL_OPT("fastpath_cache=%s", fastpath_cache, 0),
 	FUSE_OPT_END
 };
 
@@ -164,6 +168,9 @@ struct fuse_session *lf_session_new(struct fuse_args *args,
 		goto fail;
 	if (reject_leftovers(args) < 0)
 		goto fail;
+	if (lo.fastpath_cache && lf_fastpath_set(se, lo.fastpath_cache) < 0)
+		goto fail;
+	free(lo.fastpath_cache);
 	if (se->debug)
 		fuse_log(FUSE_LOG_DEBUG, "FUSE library version: %s\n",
 			 fuse_pkgversion());
@@ -183,6 +190,8 @@ struct fuse_session *lf_session_new(struct fuse_args *args,
 	return se;
 
 fail:
+	free(lo.fastpath_cache);
+	lf_fastpath_free(se);
 	lf_mount_opts_free(se->mo);
 	sem_destroy(&se->exit_sem);
 	pthread_mutex_destroy(&se->lock);
@@ -316,6 +325,7 @@ FUSE_EXPORT void fuse_session_destroy(struct fuse_session *se)
 		pthread_key_delete(se->pipe_key);
 	}
 	lf_chan_put(se->ch);
+	lf_fastpath_free(se);
 	lf_mount_opts_free(se->mo);
 	free(se->mountpoint);
 	free(se->cuse);

@@ -38,5 +38,11 @@ workload() {
 	stat -c '%n %s bytes' "$mnt/big"
 }
 echo "== workload, with the mount's request counts per opcode"
-util/fuse-reqstat "$mnt" -- bash -c "$(declare -f workload); mnt=$mnt; workload"
+# fusestat (BPF: counts, errors, latencies) when it was built and may load
+# here, else the tracefs counter.
+stat_tool=(util/fuse-reqstat "$mnt")
+if [ -x build/util/fusestat ] && build/util/fusestat --check >/dev/null; then
+	stat_tool=(build/util/fusestat --once -M "$mnt")
+fi
+"${stat_tool[@]}" -- bash -c "$(declare -f workload); mnt=$mnt; workload"
 echo "== the same data seen natively: $(stat -c '%s' "$src/big") bytes in $src/big"

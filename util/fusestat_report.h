@@ -42,7 +42,7 @@ struct fst_view {
 	int live;		/* a terminal screen: clear it, show the keys */
 	int final;		/* summary of the whole run */
 	double elapsed_s;	/* since attaching */
-	double interval_s;	/* covered by the deltas (== elapsed if final) */
+	double interval_s;	/* what the deltas cover (final: elapsed) */
 	__u64 untimed;		/* from the BPF program's .bss */
 	__u64 dropped;
 	const __u32 *conns;	/* connections to show even when idle */

@@ -326,8 +326,13 @@ static int parse_keyval(struct parse *ps, char **tok, int ntok)
 			return -EINVAL;
 		}
 		break;
-	case K_XATTR:
-		return parse_xattr(ps, tok + 1, ntok - 1);
+	case K_XATTR: {
+		int err = parse_xattr(ps, tok + 1, ntok - 1);
+
+		if (err)
+			return err;
+		break;
+	}
 	case K_INVAL:
 		for (i = 0; i < LF_ARRAY_SIZE(inval_names); i++)
 			if (!strcmp(tok[1], inval_names[i]))
@@ -362,8 +367,9 @@ static int tokenize(char *line, char **tok, int max)
 			t = eq + 1;
 			if (!*t)
 				continue;
-		} else if (n == 1 && !strcmp(t, "=")) {
-			continue;
+		} else if (n == 1 && t[0] == '=') {
+			if (!*++t)
+				continue;
 		}
 		if (n == max)
 			return -E2BIG;
@@ -545,7 +551,7 @@ static int read_file(const char *path, char **ret_text)
 int lf_fastpath_load(const char *name_or_path, struct lf_fastpath **ret_fp)
 {
 	const struct profile *pr;
-	char *text;
+	char *text = NULL;
 	int err;
 
 	if (!name_or_path || !*name_or_path) {

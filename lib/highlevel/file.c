@@ -721,6 +721,9 @@ void lf_hl_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		err = fuse_fs_poll(f->fs, p.path, fi, ph, &revents);
 		lf_hl_intr_end(f, req, &in);
 		lf_hl_put_path(f, &p);
+	} else if (ph) {
+		/* the filesystem never saw the handle */
+		fuse_pollhandle_destroy(ph);
 	}
 	if (err)
 		lf_hl_reply_err(req, err);

@@ -748,8 +748,12 @@ FUSE_EXPORT int fuse_fs_poll(struct fuse_fs *fs, const char *path,
 	int res;
 
 	enter(fs);
-	if (!fs->op.poll)
+	if (!fs->op.poll) {
+		/* nobody will ever own the wake-up handle: free it here */
+		if (ph)
+			fuse_pollhandle_destroy(ph);
 		return -ENOSYS;
+	}
 	if (fs->debug)
 		lf_log(FUSE_LOG_DEBUG, "poll[%llu] ph: %p, events 0x%x\n",
 		       fh_of(fi), (void *)ph, fi ? fi->poll_events : 0);

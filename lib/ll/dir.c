@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fastpath/fastpath.h"
 #include "ll/ll.h"
 
 void ll_opendir(fuse_req_t req, const struct lf_in *in)
@@ -17,6 +18,9 @@ void ll_opendir(fuse_req_t req, const struct lf_in *in)
 	if (!lf_ll_has(req, in, sizeof(*arg)))
 		return;
 	lf_fi_from_open_in(&fi, arg->flags);
+	/* fastpath: stateless opendir answered ENOSYS (no_opendir) */
+	if (se->fastpath && lf_fastpath_open(req, &fi))
+		return;
 	if (se->op.opendir)
 		se->op.opendir(req, in->nodeid, &fi);
 	else if (se->lconn.want & FUSE_CAP_NO_OPENDIR_SUPPORT)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastpath/fastpath.h"
 #include "ll/ll.h"
 
 void ll_open(fuse_req_t req, const struct lf_in *in)
@@ -18,6 +19,9 @@ void ll_open(fuse_req_t req, const struct lf_in *in)
 	if (!lf_ll_has(req, in, sizeof(*arg)))
 		return;
 	lf_fi_from_open_in(&fi, arg->flags);
+	/* fastpath: stateless opens answered ENOSYS (no_open), open flags */
+	if (se->fastpath && lf_fastpath_open(req, &fi))
+		return;
 	if (se->op.open)
 		se->op.open(req, in->nodeid, &fi);
 	else if (se->lconn.want & FUSE_CAP_NO_OPEN_SUPPORT)
@@ -47,6 +51,8 @@ void ll_create(fuse_req_t req, const struct lf_in *in)
 		return;
 	}
 	lf_fi_from_open_in(&fi, arg->flags);
+	if (se->fastpath)	/* fastpath: open flags under forced writeback */
+		lf_fastpath_open(req, &fi);
 	if (has_umask)
 		req->ctx.umask = arg->umask;
 	se->op.create(req, in->nodeid, name, arg->mode, &fi);
@@ -203,6 +209,8 @@ void ll_flush(fuse_req_t req, const struct lf_in *in)
 	if (se->proto_minor >= 7)
 		fi.lock_owner = arg->lock_owner;
 	/* ENOSYS also makes the kernel stop sending FLUSH. */
+	if (se->fastpath && lf_fastpath_flush(req))	/* fastpath: noflush */
+		return;
 	if (se->op.flush)
 		se->op.flush(req, in->nodeid, &fi);
 	else

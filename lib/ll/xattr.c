@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fastpath/fastpath.h"
 #include "ll/ll.h"
 
 void ll_setxattr(fuse_req_t req, const struct lf_in *in)
@@ -32,6 +33,8 @@ void ll_setxattr(fuse_req_t req, const struct lf_in *in)
 		return;
 	}
 	/* setxattr_flags (ACL_KILL_SGID) has no place in the API, as in libfuse */
+	if (se->fastpath && lf_fastpath_xattr(req, name))	/* fastpath */
+		return;
 	if (se->op.setxattr)
 		se->op.setxattr(req, in->nodeid, name, (const char *)in->arg + end,
 				arg->size, (int)arg->flags);
@@ -51,6 +54,8 @@ void ll_getxattr(fuse_req_t req, const struct lf_in *in)
 		lf_ll_bad(req, "name not NUL-terminated");
 		return;
 	}
+	if (se->fastpath && lf_fastpath_xattr(req, name))	/* fastpath */
+		return;
 	if (se->op.getxattr)
 		se->op.getxattr(req, in->nodeid, name, arg->size);
 	else
@@ -63,6 +68,8 @@ void ll_listxattr(fuse_req_t req, const struct lf_in *in)
 	struct fuse_session *se = req->se;
 
 	if (!lf_ll_has(req, in, sizeof(*arg)))
+		return;
+	if (se->fastpath && lf_fastpath_xattr(req, NULL))	/* fastpath */
 		return;
 	if (se->op.listxattr)
 		se->op.listxattr(req, in->nodeid, arg->size);
@@ -79,6 +86,8 @@ void ll_removexattr(fuse_req_t req, const struct lf_in *in)
 		lf_ll_bad(req, "name not NUL-terminated");
 		return;
 	}
+	if (se->fastpath && lf_fastpath_xattr(req, name))	/* fastpath */
+		return;
 	if (se->op.removexattr)
 		se->op.removexattr(req, in->nodeid, name);
 	else

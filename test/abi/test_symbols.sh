@@ -48,9 +48,14 @@ done < "$here/debian-libfuse3.so.3.symbols"
 while read -r ver name; do
 	case "$ver" in
 	FUSE_3.0|FUSE_3.1|FUSE_3.2|FUSE_3.3|FUSE_3.4|FUSE_3.7|FUSE_3.12|"(FUSE_3."*")") ;;
+	# fastfuse's own extension node (include/fuse3/fastfuse.h)
+	FASTFUSE_1.0) case "$name" in fastfuse_*) ;; *) echo "UNEXPECTED in FASTFUSE_1.0: $name"; fail=1 ;; esac ;;
 	*) echo "UNEXPECTED node in libfuse3.so.3: $name $ver"; fail=1 ;;
 	esac
 done <<<"$ours"
+checked=$((checked + 1))
+grep -qxF "FASTFUSE_1.0 fastfuse_set_cache_policy" <<<"$ours" ||
+	{ echo "MISSING in libfuse3.so.3: FASTFUSE_1.0 fastfuse_set_cache_policy"; fail=1; }
 if ! objdump -p "$so3" | grep -q 'SONAME *libfuse3.so.3$'; then
 	echo "wrong SONAME for $so3"; fail=1
 fi
@@ -64,7 +69,8 @@ for want in "FUSE_3.17 fuse_session_new_versioned" "FUSE_3.17 fuse_passthrough_o
 	    "FUSE_3.17.3 fuse_set_feature_flag" "FUSE_3.17.3 fuse_get_feature_flag" \
 	    "FUSE_3.17.3 fuse_unset_feature_flag" \
 	    "FUSE_3.18 fuse_lowlevel_notify_increment_epoch" \
-	    "FUSE_3.12 fuse_session_loop_mt" "FUSE_3.12 fuse_lowlevel_notify_expire_entry"; do
+	    "FUSE_3.12 fuse_session_loop_mt" "FUSE_3.12 fuse_lowlevel_notify_expire_entry" \
+	    "FASTFUSE_1.0 fastfuse_set_cache_policy"; do
 	checked=$((checked + 1))
 	grep -qxF "$want" <<<"$ours4" || { echo "MISSING in libfuse3.so.4: $want"; fail=1; }
 done

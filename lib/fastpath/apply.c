@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The policy compiler: turns a cache policy into what the kernel's own
+ * caches obey - INIT flags, entry/attr TTLs, negative entries, open flags -
+ * and answers the requests a policy makes pointless with the errors the
+ * kernel remembers (ENOSYS for OPEN, FLUSH, xattrs), so they stop coming.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "fastpath/fastpath.h"
+
+/* One debug line per feature the policy asked for and could not have. */
+static void note(struct fuse_session *se, const char *what, const char *why)
+{
+	if (se->debug)
+		fuse_log(FUSE_LOG_DEBUG, "fastpath: %s=off:%s\n", what, why);
+}
+
+/* Sets or clears an INIT flag; ON needs the kernel to have offered it. */
+static void want_flag(struct fuse_session *se, uint64_t *raw, uint64_t flag,
+		      int sw, const char *name)
+{
+	if (sw == FASTFUSE_OFF)
+		*raw &= ~flag;
+	else if (sw == FASTFUSE_ON && (se->lconn.kernel_flags & flag))
+		*raw |= flag;
+	else if (sw == FASTFUSE_ON)
+		note(se, name, "not_offered");
+}
+
+/* Skipping opens needs the kernel to take ENOSYS from OPEN as "never". */
+static bool can_skip(struct fuse_session *se, int sw, uint64_t support,
+		     const char *name)
+{
+	if (sw != FASTFUSE_ON)
+		return false;
+	if (se->lconn.kernel_flags & support)
+		return true;
+	note(se, name, "not_offered");
+	return false;
+}
+
+static void readdirplus_flags(struct fuse_session *se, uint64_t *raw, int sw)
+{
+	if (sw == FASTFUSE_OFF)
+		*raw &= ~(uint64_t)(FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO);
+	else if (sw == FASTFUSE_ON && !se->op.readdirplus)
+		note(se, "readdirplus", "no_readdirplus_op");
+	else
+		want_flag(se, raw, FUSE_DO_READDIRPLUS, sw, "readdirplus");
+}
+
+void lf_fastpath_init(struct fuse_session *se, struct fuse_init_out *out)
+{
+	struct lf_fastpath *fp = se->fastpath;
+	const struct fastfuse_cache_policy *p = &fp->p;
+	uint64_t raw = out->flags | ((uint64_t)out->flags2 << 32);
+	uint64_t before = raw;
+
+	want_flag(se, &raw, FUSE_CACHE_SYMLINKS, p->cache_symlinks,
+		  "cache_symlinks");
+	want_flag(se, &raw, FUSE_WRITEBACK_CACHE, p->writeback, "writeback");
+	want_flag(se, &raw, FUSE_PARALLEL_DIROPS, p->parallel_dirops,
+		  "parallel_dirops");
+	want_flag(se, &raw, FUSE_HANDLE_KILLPRIV_V2, p->killpriv_v2,
+		  "killpriv_v2");
+	readdirplus_flags(se, &raw, p->readdirplus);
+	/* Under ttl, kept page and dir caches must die with a changed mtime. */
+	if (p->invalidation == FASTFUSE_INVAL_TTL &&
+	    (p->keep_cache == FASTFUSE_ON || p->cache_readdir == FASTFUSE_ON))
+		want_flag(se, &raw, FUSE_AUTO_INVAL_DATA, FASTFUSE_ON,
+			  "auto_inval_data");
+
+	fp->no_open = can_skip(se, p->stateless_open, FUSE_NO_OPEN_SUPPORT,
+			       "stateless_open");
+	fp->no_opendir = can_skip(se, p->stateless_opendir,
+				  FUSE_NO_OPENDIR_SUPPORT, "stateless_opendir");
+	/* O_TRUNC rides on OPEN with atomic_o_trunc; without OPEN it must
+	 * come as a SETATTR. */
+	if (fp->no_open)
+		raw &= ~(uint64_t)FUSE_ATOMIC_O_TRUNC;
+	/* FLUSH carries the release of server-side POSIX locks. */
+	fp->noflush = p->noflush == FASTFUSE_ON && !(raw & FUSE_POSIX_LOCKS);
+	if (p->noflush == FASTFUSE_ON && !fp->noflush)
+		note(se, "noflush", "posix_locks");
+	/* The filesystem did not ask for writeback and may open write-only
+	 * files the kernel now also reads through. */
+	fp->open_rdwr = (raw & FUSE_WRITEBACK_CACHE) &&
+			!(before & FUSE_WRITEBACK_CACHE);
+
+	se->lconn.want |= lf_caps_from_kernel(raw & ~before);
+	se->lconn.want &= ~lf_caps_from_kernel(before & ~raw);
+	se->lconn.out_flags = raw;
+	out->flags = (uint32_t)raw;
+	out->flags2 = (uint32_t)(raw >> 32);
+}
+
+static void set_ttl(double ttl, uint64_t *ret_sec, uint32_t *ret_nsec)
+{
+	uint64_t sec;
+	double frac;
+
+	if (ttl < 0.0)		/* FASTFUSE_TTL_KEEP */
+		return;
+	sec = (uint64_t)ttl;
+	frac = (ttl - (double)sec) * 1.0e9;
+	*ret_sec = sec;
+	*ret_nsec = frac >= 999999999.0 ? 999999999u : (uint32_t)frac;
+}
+
+void lf_fastpath_entry(fuse_req_t req, struct fuse_entry_out *out)
+{
+	const struct lf_fastpath *fp = req->se->fastpath;
+	const struct fastfuse_cache_policy *p = &fp->p;
+
+	if (!out->nodeid) {
+		/* in READDIRPLUS nodeid 0 means "no entry given", not absent */
+		if (req->opcode == FUSE_LOOKUP)
+			set_ttl(p->negative_ttl, &out->entry_valid,
+				&out->entry_valid_nsec);
+		return;
+	}
+	set_ttl(p->entry_ttl, &out->entry_valid, &out->entry_valid_nsec);
+	set_ttl(p->attr_ttl, &out->attr_valid, &out->attr_valid_nsec);
+}
+
+void lf_fastpath_attr(struct fuse_session *se, uint64_t *valid,
+		      uint32_t *valid_nsec)
+{
+	const struct lf_fastpath *fp = se->fastpath;
+
+	set_ttl(fp->p.attr_ttl, valid, valid_nsec);
+}
+
+void lf_fastpath_open_out(fuse_req_t req, struct fuse_open_out *out)
+{
+	const struct lf_fastpath *fp = req->se->fastpath;
+
+	if (req->opcode == FUSE_OPENDIR) {
+		/* without KEEP_CACHE the kernel drops the dir cache at open */
+		if (fp->p.cache_readdir == FASTFUSE_ON)
+			out->open_flags |= FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE;
+		else if (fp->p.cache_readdir == FASTFUSE_OFF)
+			out->open_flags &= ~(uint32_t)FOPEN_CACHE_DIR;
+		return;
+	}
+	if (fp->p.keep_cache == FASTFUSE_ON)
+		out->open_flags |= FOPEN_KEEP_CACHE;
+	else if (fp->p.keep_cache == FASTFUSE_OFF)
+		out->open_flags &= ~(uint32_t)FOPEN_KEEP_CACHE;
+	if (fp->noflush)
+		out->open_flags |= FOPEN_NOFLUSH;
+}
+
+bool lf_fastpath_reply_err(fuse_req_t req, int err, int *ret_res)
+{
+	const struct lf_fastpath *fp = req->se->fastpath;
+	struct fuse_entry_param e;
+
+	/* before 7.4 the kernel knows no negative entries (and
+	 * fuse_reply_entry would come back here) */
+	if (req->opcode != FUSE_LOOKUP || err != ENOENT ||
+	    !(fp->p.negative_ttl > 0.0) || req->se->proto_minor < 4)
+		return false;
+	memset(&e, 0, sizeof(e));
+	e.entry_timeout = fp->p.negative_ttl;
+	*ret_res = fuse_reply_entry(req, &e);
+	return true;
+}
+
+bool lf_fastpath_open(fuse_req_t req, struct fuse_file_info *fi)
+{
+	const struct lf_fastpath *fp = req->se->fastpath;
+
+	/* The kernel remembers ENOSYS: no OPEN and RELEASE (OPENDIR and
+	 * RELEASEDIR) on this mount any more, reads come with fh 0. */
+	if ((req->opcode == FUSE_OPEN && fp->no_open) ||
+	    (req->opcode == FUSE_OPENDIR && fp->no_opendir)) {
+		fuse_reply_err(req, ENOSYS);
+		return true;
+	}
+	if (req->opcode != FUSE_OPENDIR && fp->open_rdwr) {
+		if ((fi->flags & O_ACCMODE) == O_WRONLY)
+			fi->flags = (fi->flags & ~O_ACCMODE) | O_RDWR;
+		/* the kernel places appends itself under writeback */
+		fi->flags &= ~O_APPEND;
+	}
+	return false;
+}
+
+bool lf_fastpath_flush(fuse_req_t req)
+{
+	const struct lf_fastpath *fp = req->se->fastpath;
+
+	if (!fp->noflush)
+		return false;
+	/* ENOSYS: the kernel stops sending FLUSH on this mount */
+	fuse_reply_err(req, ENOSYS);
+	return true;
+}
+
+bool lf_fastpath_xattr(fuse_req_t req, const char *name)
+{
+	const struct lf_fastpath *fp = req->se->fastpath;
+	size_t i;
+
+	if (fp->p.xattr_none == FASTFUSE_ON) {
+		/* per opcode, the kernel never asks again after ENOSYS and
+		 * tells callers EOPNOTSUPP itself */
+		fuse_reply_err(req, ENOSYS);
+		return true;
+	}
+	if (req->opcode != FUSE_GETXATTR || !name)
+		return false;
+	for (i = 0; i < fp->nabsent; i++) {
+		if (!strcmp(fp->absent[i], name)) {
+			fuse_reply_err(req, ENODATA);
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,213 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# -o fastpath_cache on unmodified filesystems: each policy element proven
+# by counting the requests that reach the daemon (util/fuse-reqstat, from
+# the fuse:fuse_request_send tracepoint) without and with the policy; the
+# `local` profile's coherence for changes made through the mount; and bad
+# policies refused with a clear message and a non-zero exit.
+# Usage: test_fastpath_cache.sh <passthrough_ll> <hello_ll> <fuse-reqstat>
+set -uo pipefail
+pl=$1 hello=$2 reqstat=$3
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (mounts, tracefs)"; exit 77; }
+[ -c /dev/fuse ] || { echo "SKIP: no /dev/fuse"; exit 77; }
+T=/sys/kernel/tracing
+[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
+[ -d $T/events/fuse ] || { echo "SKIP: no fuse tracepoints in $T"; exit 77; }
+
+work=$(mktemp -d /tmp/fp-cache.XXXXXX)
+src=$work/src mnt=$work/mnt
+mkdir -p "$src" "$mnt"
+fspid=
+fail=0
+
+cleanup() {
+	umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null
+	[ -n "$fspid" ] && wait "$fspid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# mount_fs <binary> <options...>: foreground daemon, waits for the mount
+mount_fs() {
+	local bin=$1 i
+	shift
+	"$bin" -f "$@" "$mnt" 2>"$work/fs.err" &
+	fspid=$!
+	for i in $(seq 100); do
+		mountpoint -q "$mnt" && return 0
+		kill -0 "$fspid" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "FAIL: $bin $* did not mount"; cat "$work/fs.err"
+	fail=1
+	return 1
+}
+
+umount_fs() {
+	umount "$mnt"
+	wait "$fspid"
+	fspid=
+}
+
+# reqs <function>: runs one of the exported workload functions below under
+# fuse-reqstat, leaves the JSON in $counts
+reqs() {
+	counts=$("$reqstat" --json "$mnt" -- bash -c "$1" 2>/dev/null)
+}
+# n <OPCODE>: that opcode's count in $counts (0 when absent)
+n() {
+	local v
+	v=$(grep -o "\"FUSE_$1\": [0-9]*" <<<"$counts" | awk '{print $2}')
+	echo "${v:-0}"
+}
+
+# check <name> <opcode> <without> <with> <min_without> <max_with>
+check() {
+	printf '%-34s %-12s without %6d  with %6d\n' "$1" "$2" "$3" "$4"
+	if [ "$3" -lt "$5" ] || [ "$4" -gt "$6" ]; then
+		echo "FAIL: $1: $2 expected >= $5 without and <= $6 with the policy"
+		fail=1
+	fi
+}
+
+# measure <mount options> <cmd...>: counts for one mount, in $counts
+measure() {
+	local opts=$1
+	shift
+	mount_fs "$pl" -o "source=$src,$opts" || return 1
+	reqs "$@"
+	umount_fs
+}
+
+echo hello >"$src/f"
+mkdir "$src/d"
+touch "$src/d/a" "$src/d/b"
+ln -s f "$src/l"
+
+stat1000() { for i in $(seq 1000); do stat "$mnt/f" >/dev/null; done; }
+neg100() { for i in $(seq 100); do stat "$mnt/nope" 2>/dev/null; done; true; }
+cat5() { for i in 1 2 3 4 5; do cat "$mnt/f" >/dev/null; done; }
+readlink100() { for i in $(seq 100); do readlink "$mnt/l" >/dev/null; done; }
+ls20() { for i in $(seq 20); do ls "$mnt/d" >/dev/null; done; }
+xattr100() {
+	python3 -c '
+import os, sys
+for i in range(100):
+    try:
+        os.getxattr(sys.argv[1], "security.capability")
+    except OSError:
+        pass' "$mnt/f"
+}
+
+export mnt
+export -f stat1000 neg100 cat5 readlink100 ls20 xattr100
+
+# ---- each element, without and with the policy ----------------------------
+base=timeout=0
+measure $base stat1000; a=$(( $(n LOOKUP) + $(n GETATTR) + $(n STATX) ))
+measure $base,fastpath_cache=readonly stat1000
+b=$(( $(n LOOKUP) + $(n GETATTR) + $(n STATX) ))
+check "1000 stats (entry+attr TTL)" LOOKUP+ATTR "$a" "$b" 1000 10
+
+measure $base neg100; a=$(n LOOKUP)
+measure $base,fastpath_cache=readonly neg100; b=$(n LOOKUP)
+check "100 negative lookups" LOOKUP "$a" "$b" 100 3
+
+measure $base cat5; a=$(n READ) fa=$(n FLUSH)
+measure $base,fastpath_cache=readonly cat5; b=$(n READ) fb=$(n FLUSH)
+check "5x open+read (keep_cache)" READ "$a" "$b" 5 1
+check "5x close (noflush)" FLUSH "$fa" "$fb" 5 0
+
+measure $base readlink100; a=$(n READLINK)
+measure $base,fastpath_cache=readonly readlink100; b=$(n READLINK)
+check "100 readlinks (cache_symlinks)" READLINK "$a" "$b" 100 1
+
+measure $base ls20; a=$(( $(n READDIR) + $(n READDIRPLUS) ))
+measure $base,fastpath_cache=readonly ls20
+b=$(( $(n READDIR) + $(n READDIRPLUS) ))
+check "20x ls (cache_readdir)" READDIR* "$a" "$b" 20 2
+
+printf 'base local\nxattr none\n' >"$work/noxattr.policy"
+measure $base,xattr xattr100; a=$(n GETXATTR)
+measure "$base,xattr,fastpath_cache=$work/noxattr.policy" xattr100
+b=$(n GETXATTR)
+check "100 getxattr (xattr none)" GETXATTR "$a" "$b" 100 1
+
+# stateless opens: hello_ll's open keeps no state, its read needs no fh
+printf 'base readonly\nstateless_open yes\nstateless_opendir yes\n' \
+	>"$work/stateless.policy"
+hcat() { for i in 1 2 3 4 5; do cat "$mnt/hello" >/dev/null; ls "$mnt" >/dev/null; done; }
+export -f hcat
+mount_fs "$hello" && { reqs hcat; umount_fs; }
+a=$(n OPEN) ra=$(n RELEASE) da=$(n OPENDIR) rda=$(n READ)
+mount_fs "$hello" -o "fastpath_cache=$work/stateless.policy" && {
+	reqs hcat
+	out=$(cat "$mnt/hello")
+	[ "$out" = "Hello World!" ] || { echo "FAIL: hello reads '$out' without OPEN"; fail=1; }
+	umount_fs
+}
+check "5x open (stateless_open)" OPEN "$a" "$(n OPEN)" 5 1
+check "5x close (no RELEASE)" RELEASE "$ra" "$(n RELEASE)" 5 0
+check "5x opendir (stateless_opendir)" OPENDIR "$da" "$(n OPENDIR)" 5 1
+check "5x read (no_open keeps cache)" READ "$rda" "$(n READ)" 5 1
+
+# ---- local: changes through the mount are seen at once -------------------
+expect() {	# expect <what> <want> <got>
+	if [ "$2" != "$3" ]; then
+		echo "FAIL: local coherence: $1: want '$2', got '$3'"
+		fail=1
+	fi
+}
+if mount_fs "$pl" -o "source=$src,timeout=0,fastpath_cache=local"; then
+	m=$mnt
+	stat "$m/f" >/dev/null; cat "$m/f" >/dev/null; ls "$m/d" >/dev/null
+	stat "$m/new" 2>/dev/null	# a cached negative entry
+	echo more >>"$m/f"
+	expect "size after append" 11 "$(stat -c %s "$m/f")"
+	expect "data after append" "hello more" "$(cat "$m/f" | tr '\n' ' ' | sed 's/ $//')"
+	: >"$m/new"
+	expect "create over a negative entry" yes "$([ -e "$m/new" ] && echo yes)"
+	touch "$m/d/c"
+	expect "readdir after create" "a b c" "$(ls "$m/d" | tr '\n' ' ' | sed 's/ $//')"
+	mv "$m/new" "$m/d/renamed"
+	expect "rename: old name gone" no "$([ -e "$m/new" ] && echo yes || echo no)"
+	expect "rename: new name there" yes "$([ -e "$m/d/renamed" ] && echo yes)"
+	rm "$m/d/renamed"
+	expect "unlink" no "$([ -e "$m/d/renamed" ] && echo yes || echo no)"
+	chmod 600 "$m/f"
+	expect "chmod" 600 "$(stat -c %a "$m/f")"
+	: >"$m/f"
+	expect "truncate" 0 "$(stat -c %s "$m/f")"
+	expect "readlink" f "$(readlink "$m/l")"
+	rm "$m/l"; ln -s d "$m/l"
+	expect "symlink replaced" d "$(readlink "$m/l")"
+	ln "$m/d/a" "$m/hard"
+	expect "link count" 2 "$(stat -c %h "$m/d/a")"
+	umount_fs
+fi
+
+# ---- bad policies: a clear message, no mount, non-zero exit --------------
+refuse() {	# refuse <policy> <message>
+	local rc
+	"$pl" -f -o "source=$src,fastpath_cache=$1" "$mnt" 2>"$work/err" &
+	wait $!
+	rc=$?
+	if [ $rc = 0 ] || mountpoint -q "$mnt" || ! grep -qF "$2" "$work/err"; then
+		echo "FAIL: policy '$1' not refused with '$2' (rc $rc):"
+		cat "$work/err"
+		fail=1
+		umount "$mnt" 2>/dev/null
+	else
+		echo "refused (rc $rc): $(grep -F fastpath "$work/err" | head -1)"
+	fi
+}
+printf 'entry_ttl 1\nfoo 3\n' >"$work/bad.policy"
+printf 'base shared\nattr_ttl forever\n' >"$work/contra.policy"
+refuse nosuch "fastpath: unknown policy 'nosuch'"
+refuse "$work/bad.policy" "fastpath: $work/bad.policy:2: unknown key 'foo'"
+refuse "$work/contra.policy" "$work/contra.policy:2: 'attr_ttl forever' contradicts 'invalidation ttl'"
+refuse "$work/missing.policy" "fastpath: cannot read policy $work/missing.policy"
+
+[ $fail = 0 ] && echo "PASS"
+exit $fail

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests for lib/fastpath/: the policy language (profiles, files,
+ * every error message), the FASTFUSE_1.0 API, and the compiler's effect
+ * on the bytes that reach the (fake) kernel: INIT flags, TTLs, negative
+ * entries, open flags, and the requests answered without the filesystem.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fake.h"
+#include "fastpath/fastpath.h"
+
+/* ---- captured log ---------------------------------------------------- */
+
+static char logbuf[4096];
+
+static void capture_log(enum fuse_log_level level, const char *fmt,
+			va_list ap)
+{
+	size_t len = strlen(logbuf);
+
+	(void)level;
+	vsnprintf(logbuf + len, sizeof(logbuf) - len, fmt, ap);
+}
+
+static int log_setup(void **state)
+{
+	(void)state;
+	logbuf[0] = '\0';
+	fuse_set_log_func(capture_log);
+	return 0;
+}
+
+static int log_teardown(void **state)
+{
+	(void)state;
+	fuse_set_log_func(NULL);
+	return 0;
+}
+
+/* Parses text that must fail; the message must contain want. */
+static void expect_error(const char *text, const char *want)
+{
+	struct lf_fastpath *fp = NULL;
+
+	logbuf[0] = '\0';
+	assert_int_equal(lf_fastpath_parse(text, "t.policy", &fp), -EINVAL);
+	assert_null(fp);
+	if (!strstr(logbuf, want))
+		fail_msg("expected '%s' in '%s'", want, logbuf);
+}
+
+/* ---- the language ---------------------------------------------------- */
+
+static void test_profiles(void **state)
+{
+	static const char *const names[] = { "readonly", "local", "shared" };
+	struct lf_fastpath *fp;
+	char buf[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(lf_fastpath_load(names[i], &fp), 0);
+		assert_int_equal(fp->p.keep_cache, FASTFUSE_ON);
+		assert_int_equal(fp->p.cache_symlinks, FASTFUSE_ON);
+		assert_true(lf_fastpath_format(fp, buf, sizeof(buf)) < sizeof(buf));
+		if (i < 2) {
+			assert_true(fp->p.entry_ttl == FASTFUSE_TTL_FOREVER);
+			assert_non_null(strstr(buf, "negative_ttl forever\n"));
+		} else {
+			assert_true(fp->p.attr_ttl == 1.0);
+			assert_non_null(strstr(buf, "invalidation ttl\n"));
+		}
+		lf_fastpath_destroy(fp);
+	}
+	assert_int_equal(lf_fastpath_load("nosuch", &fp), -EINVAL);
+	assert_non_null(strstr(logbuf, "unknown policy 'nosuch'"));
+}
+
+static void test_syntax(void **state)
+{
+	struct lf_fastpath *fp;
+	char buf[1024];
+
+	(void)state;
+	assert_int_equal(lf_fastpath_parse(
+		"# comment\n\n"
+		"base shared   # start from a profile\n"
+		"entry_ttl=5m\n"
+		"attr_ttl = 1.5\n"
+		"negative_ttl 2h\n"
+		"keep_cache off\n"
+		"stateless_open yes\n"
+		"xattr absent security.capability\n"
+		"xattr absent system.posix_acl_access security.capability\n"
+		"invalidation local", "t", &fp), 0);
+	assert_true(fp->p.entry_ttl == 300.0);
+	assert_true(fp->p.attr_ttl == 1.5);
+	assert_true(fp->p.negative_ttl == 7200.0);
+	assert_int_equal(fp->p.keep_cache, FASTFUSE_OFF);
+	assert_int_equal(fp->p.cache_readdir, FASTFUSE_ON);	/* from base */
+	assert_int_equal(fp->p.stateless_open, FASTFUSE_ON);
+	assert_int_equal(fp->p.invalidation, FASTFUSE_INVAL_LOCAL);
+	assert_int_equal(fp->nabsent, 2);
+	assert_string_equal(fp->p.xattr_absent[1], "system.posix_acl_access");
+	assert_null(fp->p.xattr_absent[2]);
+	lf_fastpath_format(fp, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "xattr absent security.capability\n"));
+	assert_non_null(strstr(buf, "entry_ttl 300\n"));
+	/* the format is itself a valid policy */
+	{
+		struct lf_fastpath *again;
+
+		assert_int_equal(lf_fastpath_parse(buf, "again", &again), 0);
+		assert_memory_equal(&again->p, &fp->p,
+				    offsetof(struct fastfuse_cache_policy,
+					     xattr_absent));
+		lf_fastpath_destroy(again);
+	}
+	lf_fastpath_destroy(fp);
+}
+
+static void test_errors(void **state)
+{
+	char longline[1100];
+
+	(void)state;
+	expect_error("entry_ttl 1\nattr_ttl 1\nfoo 3\n",
+		     "fastpath: t.policy:3: unknown key 'foo'");
+	expect_error("entry_ttl\n", "t.policy:1: 'entry_ttl' needs a value");
+	expect_error("entry_ttl abc\n", "'entry_ttl': bad duration 'abc'");
+	expect_error("entry_ttl -1\n", "bad duration '-1'");
+	expect_error("entry_ttl 3x\n", "bad duration '3x'");
+	expect_error("entry_ttl inf\n", "bad duration 'inf'");
+	expect_error("entry_ttl 1 2\n", "'entry_ttl' takes one value");
+	expect_error("keep_cache maybe\n",
+		     "'keep_cache': expected yes, no or keep, not 'maybe'");
+	expect_error("keep_cache yes\n\nkeep_cache no\n",
+		     "t.policy:3: 'keep_cache' was already set on line 1");
+	expect_error("keep_cache yes\nbase local\n",
+		     "t.policy:2: 'base' must come first");
+	expect_error("base nosuch\n", "unknown profile 'nosuch'");
+	expect_error("invalidation sometimes\n",
+		     "expected none, local or ttl, not 'sometimes'");
+	expect_error("xattr absent capability\n",
+		     "'capability' is not an xattr name");
+	expect_error("xattr maybe\n", "'xattr' takes 'none', 'keep'");
+	/* a policy that promises bounded staleness cannot cache forever */
+	expect_error("entry_ttl 1\nattr_ttl forever\ninvalidation ttl\n",
+		     "t.policy:2: 'attr_ttl forever' contradicts 'invalidation ttl'");
+	expect_error("base local\ninvalidation ttl\n",
+		     "t.policy:2: 'entry_ttl forever' contradicts");
+	memset(longline, 'a', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	expect_error(longline, "t.policy:1: line longer than");
+}
+
+static void test_file(void **state)
+{
+	char path[] = "/tmp/test_fastpath_XXXXXX";
+	struct lf_fastpath *fp;
+	const char *text = "base readonly\nxattr none\n";
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(lf_fastpath_load(path, &fp), 0);
+	assert_int_equal(fp->p.xattr_none, FASTFUSE_ON);
+	assert_string_equal(fp->origin, path);
+	lf_fastpath_destroy(fp);
+	unlink(path);
+	logbuf[0] = '\0';
+	assert_int_equal(lf_fastpath_load(path, &fp), -ENOENT);
+	assert_non_null(strstr(logbuf, "cannot read policy"));
+}
+
+/* ---- the API --------------------------------------------------------- */
+
+static const struct fuse_lowlevel_ops no_ops;
+
+static void test_api(void **state)
+{
+	static const char *const absent[] = { "security.capability", NULL };
+	static const char *const bad[] = { "nodot", NULL };
+	struct fastfuse_cache_policy p;
+	struct fuse_session *se;
+	struct lf_fastpath *fp;
+
+	(void)state;
+	assert_int_equal(fastfuse_cache_policy_profile("nosuch", &p, sizeof(p)),
+			 -EINVAL);
+	assert_int_equal(fastfuse_cache_policy_profile("local", &p, sizeof(p)),
+			 0);
+	assert_int_equal(p.invalidation, FASTFUSE_INVAL_LOCAL);
+	assert_int_equal(fastfuse_cache_policy_profile("local", &p, 8), -EINVAL);
+
+	se = fake_session_new(&no_ops, sizeof(no_ops), NULL);
+	assert_non_null(se);
+	assert_int_equal(fastfuse_set_cache_policy(se, "nosuch"), -EINVAL);
+	assert_null(se->fastpath);
+	assert_int_equal(fastfuse_set_cache_policy(se, "readonly"), 0);
+	assert_non_null(se->fastpath);
+	assert_int_equal(fastfuse_set_cache_policy(se, NULL), 0);
+	assert_null(se->fastpath);
+
+	p.xattr_absent = absent;
+	p.stateless_open = FASTFUSE_ON;
+	assert_int_equal(fastfuse_set_cache_policy_struct(se, &p, sizeof(p)), 0);
+	fp = se->fastpath;
+	assert_int_equal(fp->nabsent, 1);
+	/* the setter copied the names */
+	assert_ptr_not_equal(fp->p.xattr_absent, absent);
+	p.xattr_absent = bad;
+	assert_int_equal(fastfuse_set_cache_policy_struct(se, &p, sizeof(p)),
+			 -EINVAL);
+	p.xattr_absent = NULL;
+	p.invalidation = FASTFUSE_INVAL_TTL;	/* with forever TTLs */
+	assert_int_equal(fastfuse_set_cache_policy_struct(se, &p, sizeof(p)),
+			 -EINVAL);
+	p.invalidation = 7;
+	p.entry_ttl = p.attr_ttl = p.negative_ttl = 1.0;
+	assert_int_equal(fastfuse_set_cache_policy_struct(se, &p, sizeof(p)),
+			 -EINVAL);
+	assert_ptr_equal(se->fastpath, fp);	/* failures keep the old one */
+
+	fake_init(se, 45, FUSE_INIT_EXT);
+	assert_int_equal(fastfuse_set_cache_policy(se, "local"), -EBUSY);
+	assert_ptr_equal(se->fastpath, fp);
+	fake_session_destroy(se);
+}
+
+static void test_session_option(void **state)
+{
+	const char *bad[] = { "-o", "fastpath_cache=nosuch" };
+	const char *good[] = { "-d", "-o", "fastpath_cache=shared" };
+	struct fuse_session *se;
+
+	(void)state;
+	logbuf[0] = '\0';
+	se = fake_session_new_args(&no_ops, sizeof(no_ops), NULL, 2, bad);
+	assert_null(se);
+	assert_non_null(strstr(logbuf, "fastpath: unknown policy 'nosuch'"));
+	logbuf[0] = '\0';
+	se = fake_session_new_args(&no_ops, sizeof(no_ops), NULL, 3, good);
+	assert_non_null(se);
+	assert_non_null(se->fastpath);
+	/* -d prints the effective policy */
+	assert_non_null(strstr(logbuf, "fastpath: effective cache policy (shared)"));
+	assert_non_null(strstr(logbuf, "fastpath:   attr_ttl 1\n"));
+	fake_session_destroy(se);
+}
+
+/* ---- the compiler, through dispatch ---------------------------------- */
+
+static int calls_open, calls_flush, calls_getxattr, seen_open_flags;
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+
+	(void)parent;
+	if (strcmp(name, "f")) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.ino = 2;
+	e.attr.st_ino = 2;
+	e.attr.st_mode = 0100644;
+	e.entry_timeout = 0.0;
+	e.attr_timeout = 0.0;
+	fuse_reply_entry(req, &e);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	(void)fi;
+	memset(&st, 0, sizeof(st));
+	st.st_ino = ino;
+	st.st_mode = 0100644;
+	fuse_reply_attr(req, &st, 0.0);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	calls_open++;
+	seen_open_flags = fi->flags;
+	fuse_reply_open(req, fi);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)fi;
+	calls_flush++;
+	fuse_reply_err(req, 0);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	(void)ino;
+	(void)name;
+	(void)size;
+	calls_getxattr++;
+	fuse_reply_err(req, ENODATA);
+}
+
+static const struct fuse_lowlevel_ops fs_ops = {
+	.lookup = op_lookup,
+	.getattr = op_getattr,
+	.open = op_open,
+	.opendir = op_open,
+	.flush = op_flush,
+	.getxattr = op_getxattr,
+};
+
+#define OFFER (FUSE_INIT_EXT | FUSE_CACHE_SYMLINKS | FUSE_NO_OPEN_SUPPORT | \
+	       FUSE_NO_OPENDIR_SUPPORT | FUSE_PARALLEL_DIROPS |             \
+	       FUSE_ATOMIC_O_TRUNC | FUSE_WRITEBACK_CACHE |                  \
+	       FUSE_HANDLE_KILLPRIV_V2 | FUSE_AUTO_INVAL_DATA)
+
+/* A session with policy text (NULL: none) after INIT; *ret_flags gets
+ * the flags of the INIT reply. */
+static struct fuse_session *fs_session(const char *policy, uint32_t *ret_flags)
+{
+	struct fuse_session *se = fake_session_new(&fs_ops, sizeof(fs_ops), NULL);
+	struct lf_fastpath *fp;
+	struct fuse_init_in in;
+	const struct fuse_init_out *out;
+	const void *pl;
+
+	assert_non_null(se);
+	if (policy) {
+		assert_int_equal(lf_fastpath_parse(policy, "t", &fp), 0);
+		assert_int_equal(lf_fastpath_install(se, fp), 0);
+	}
+	memset(&in, 0, sizeof(in));
+	in.major = 7;
+	in.minor = 45;
+	in.flags = (uint32_t)OFFER;
+	fake_request(se, FUSE_INIT, 0, &in, sizeof(in), NULL, 0);
+	assert_int_equal(fake_last(se, &pl, NULL)->error, 0);
+	out = pl;
+	*ret_flags = out->flags;
+	fake_clear(se);
+	calls_open = calls_flush = calls_getxattr = 0;
+	return se;
+}
+
+static const struct fuse_out_header *lookup(struct fuse_session *se,
+					    const char *name,
+					    const struct fuse_entry_out **ret)
+{
+	const void *pl;
+	const struct fuse_out_header *oh;
+
+	fake_clear(se);
+	fake_request(se, FUSE_LOOKUP, 1, name, strlen(name) + 1, NULL, 0);
+	oh = fake_last(se, &pl, NULL);
+	*ret = pl;
+	return oh;
+}
+
+static uint32_t open_flags(struct fuse_session *se, uint32_t opcode,
+			   uint32_t flags, int *ret_error)
+{
+	struct fuse_open_in in = { .flags = flags };
+	const struct fuse_open_out *out;
+	const struct fuse_out_header *oh;
+	const void *pl;
+
+	fake_clear(se);
+	fake_request(se, opcode, 2, &in, sizeof(in), NULL, 0);
+	oh = fake_last(se, &pl, NULL);
+	*ret_error = oh->error;
+	out = pl;
+	return oh->error ? 0 : out->open_flags;
+}
+
+static void test_no_policy_untouched(void **state)
+{
+	const struct fuse_entry_out *eo;
+	struct fuse_session *se;
+	uint32_t flags;
+	int err;
+
+	(void)state;
+	se = fs_session(NULL, &flags);
+	assert_false(flags & FUSE_CACHE_SYMLINKS);
+	assert_int_equal(lookup(se, "nope", &eo)->error, -ENOENT);
+	assert_int_equal(lookup(se, "f", &eo)->error, 0);
+	assert_int_equal(eo->entry_valid, 0);
+	assert_int_equal(eo->attr_valid, 0);
+	assert_int_equal(open_flags(se, FUSE_OPEN, O_RDONLY, &err), 0);
+	assert_int_equal(err, 0);
+	fake_session_destroy(se);
+}
+
+static void test_readonly_compiled(void **state)
+{
+	const struct fuse_entry_out *eo;
+	const struct fuse_attr_out *ao;
+	struct fuse_flush_in fl = { 0 };
+	struct fuse_getattr_in ga = { 0 };
+	struct fuse_session *se;
+	const void *pl;
+	uint32_t flags, of;
+	int err;
+
+	(void)state;
+	se = fs_session("base readonly\n", &flags);
+	assert_true(flags & FUSE_CACHE_SYMLINKS);
+	assert_true(flags & FUSE_PARALLEL_DIROPS);
+	assert_true(flags & FUSE_ATOMIC_O_TRUNC);	/* opens still sent */
+	assert_false(flags & FUSE_HANDLE_KILLPRIV_V2);	/* not declared */
+
+	/* ENOENT becomes a negative entry cached "forever" */
+	assert_int_equal(lookup(se, "nope", &eo)->error, 0);
+	assert_int_equal(eo->nodeid, 0);
+	assert_int_equal(eo->entry_valid, 4294967295ull);
+	/* the filesystem's TTL 0 becomes the policy's */
+	assert_int_equal(lookup(se, "f", &eo)->error, 0);
+	assert_int_equal(eo->nodeid, 2);
+	assert_int_equal(eo->entry_valid, 4294967295ull);
+	assert_int_equal(eo->attr_valid, 4294967295ull);
+
+	fake_clear(se);
+	fake_request(se, FUSE_GETATTR, 2, &ga, sizeof(ga), NULL, 0);
+	assert_int_equal(fake_last(se, &pl, NULL)->error, 0);
+	ao = pl;
+	assert_int_equal(ao->attr_valid, 4294967295ull);
+
+	of = open_flags(se, FUSE_OPEN, O_RDONLY, &err);
+	assert_int_equal(err, 0);
+	assert_int_equal(of, FOPEN_KEEP_CACHE | FOPEN_NOFLUSH);
+	of = open_flags(se, FUSE_OPENDIR, O_RDONLY, &err);
+	assert_int_equal(of, FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR);
+	assert_int_equal(calls_open, 2);
+
+	/* FLUSH: ENOSYS, the kernel stops sending it; never reaches the fs */
+	fake_clear(se);
+	fake_request(se, FUSE_FLUSH, 2, &fl, sizeof(fl), NULL, 0);
+	assert_int_equal(fake_last(se, NULL, NULL)->error, -ENOSYS);
+	assert_int_equal(calls_flush, 0);
+	fake_session_destroy(se);
+}
+
+static void test_stateless_and_xattr(void **state)
+{
+	struct fuse_getxattr_in gx = { .size = 0 };
+	const char *cap = "security.capability", *other = "user.x";
+	struct fuse_session *se;
+	uint32_t flags;
+	int err;
+
+	(void)state;
+	se = fs_session("stateless_open yes\nstateless_opendir yes\n"
+			"xattr absent security.capability\n"
+			"killpriv_v2 yes\nnegative_ttl 0\n", &flags);
+	/* an OPEN that is never sent cannot carry O_TRUNC */
+	assert_false(flags & FUSE_ATOMIC_O_TRUNC);
+	assert_true(flags & FUSE_HANDLE_KILLPRIV_V2);
+	open_flags(se, FUSE_OPEN, O_RDONLY, &err);
+	assert_int_equal(err, -ENOSYS);
+	open_flags(se, FUSE_OPENDIR, O_RDONLY, &err);
+	assert_int_equal(err, -ENOSYS);
+	assert_int_equal(calls_open, 0);
+
+	fake_clear(se);
+	fake_request(se, FUSE_GETXATTR, 2, &gx, sizeof(gx), cap,
+		     strlen(cap) + 1);
+	assert_int_equal(fake_last(se, NULL, NULL)->error, -ENODATA);
+	assert_int_equal(calls_getxattr, 0);
+	fake_request(se, FUSE_GETXATTR, 2, &gx, sizeof(gx), other,
+		     strlen(other) + 1);
+	assert_int_equal(calls_getxattr, 1);
+	{
+		const struct fuse_entry_out *eo;
+
+		/* negative_ttl 0: ENOENT stays an error */
+		assert_int_equal(lookup(se, "nope", &eo)->error, -ENOENT);
+	}
+	fake_session_destroy(se);
+
+	se = fs_session("xattr none\n", &flags);
+	fake_request(se, FUSE_GETXATTR, 2, &gx, sizeof(gx), other,
+		     strlen(other) + 1);
+	assert_int_equal(fake_last(se, NULL, NULL)->error, -ENOSYS);
+	fake_request(se, FUSE_LISTXATTR, 2, &gx, sizeof(gx), NULL, 0);
+	assert_int_equal(fake_last(se, NULL, NULL)->error, -ENOSYS);
+	assert_int_equal(calls_getxattr, 0);
+	fake_session_destroy(se);
+}
+
+static void test_writeback_forced(void **state)
+{
+	struct fuse_session *se;
+	uint32_t flags;
+	int err;
+
+	(void)state;
+	se = fs_session("writeback yes\nparallel_dirops no\n", &flags);
+	assert_true(flags & FUSE_WRITEBACK_CACHE);
+	assert_false(flags & FUSE_PARALLEL_DIROPS);
+	assert_true(se->lconn.want & FUSE_CAP_WRITEBACK_CACHE);
+	open_flags(se, FUSE_OPEN, O_WRONLY | O_APPEND, &err);
+	assert_int_equal(err, 0);
+	/* the kernel reads through write-only files under writeback */
+	assert_int_equal(seen_open_flags & O_ACCMODE, O_RDWR);
+	assert_false(seen_open_flags & O_APPEND);
+	fake_session_destroy(se);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_profiles, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_syntax, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_errors, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_file, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_api, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_session_option, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_no_policy_untouched, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_compiled, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_stateless_and_xattr, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_writeback_forced, log_setup, log_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
