@@ -17,6 +17,23 @@ int lf_parse_cmdline_30(struct fuse_args *args, void *opts);
 
 #define LF_SYMVER(impl, name) __asm__(".symver " #impl "," #name)
 
+/*
+ * The pre-3.12 loop entry points take either a clone_fd flag (3.0) or the
+ * v1 struct (3.2); both become a 3.12 configuration on the stack.
+ */
+static const struct fuse_loop_config *
+v1_config(struct fuse_loop_config *c, const struct fuse_loop_config_v1 *v1,
+	  int clone_fd)
+{
+	lf_loop_cfg_init(c);
+	if (v1) {
+		c->max_idle_threads = v1->max_idle_threads;
+		clone_fd = v1->clone_fd;
+	}
+	c->clone_fd = clone_fd ? 1 : 0;
+	return c;
+}
+
 /* ---- fuse_session_loop_mt: 3.0 (clone_fd), 3.2 (v1 config), 3.12 ---- */
 
 FUSE_EXPORT int fuse_session_loop_mt_312(struct fuse_session *se,
@@ -33,31 +50,18 @@ FUSE_EXPORT int fuse_session_loop_mt_32(struct fuse_session *se,
 FUSE_EXPORT int fuse_session_loop_mt_32(struct fuse_session *se,
 					struct fuse_loop_config_v1 *config)
 {
-	struct fuse_loop_config *c = fuse_loop_cfg_create();
-	int res;
+	struct fuse_loop_config c;
 
-	if (!c)
-		return -ENOMEM;
-	if (config)
-		fuse_loop_cfg_convert(c, config);
-	res = lf_session_loop_mt(se, c);
-	fuse_loop_cfg_destroy(c);
-	return res;
+	return lf_session_loop_mt(se, v1_config(&c, config, 0));
 }
 LF_SYMVER(fuse_session_loop_mt_32, fuse_session_loop_mt@FUSE_3.2);
 
 FUSE_EXPORT int fuse_session_loop_mt_31(struct fuse_session *se, int clone_fd);
 FUSE_EXPORT int fuse_session_loop_mt_31(struct fuse_session *se, int clone_fd)
 {
-	struct fuse_loop_config *c = fuse_loop_cfg_create();
-	int res;
+	struct fuse_loop_config c;
 
-	if (!c)
-		return -ENOMEM;
-	fuse_loop_cfg_set_clone_fd(c, clone_fd);
-	res = lf_session_loop_mt(se, c);
-	fuse_loop_cfg_destroy(c);
-	return res;
+	return lf_session_loop_mt(se, v1_config(&c, NULL, clone_fd));
 }
 LF_SYMVER(fuse_session_loop_mt_31, fuse_session_loop_mt@FUSE_3.0);
 
@@ -247,31 +251,18 @@ FUSE_EXPORT int fuse_loop_mt_32(struct fuse *f,
 FUSE_EXPORT int fuse_loop_mt_32(struct fuse *f,
 				struct fuse_loop_config_v1 *config)
 {
-	struct fuse_loop_config *c = fuse_loop_cfg_create();
-	int res;
+	struct fuse_loop_config c;
 
-	if (!c)
-		return -ENOMEM;
-	if (config)
-		fuse_loop_cfg_convert(c, config);
-	res = lf_hl_loop_mt(f, c);
-	fuse_loop_cfg_destroy(c);
-	return res;
+	return lf_hl_loop_mt(f, v1_config(&c, config, 0));
 }
 LF_SYMVER(fuse_loop_mt_32, fuse_loop_mt@FUSE_3.2);
 
 FUSE_EXPORT int fuse_loop_mt_31(struct fuse *f, int clone_fd);
 FUSE_EXPORT int fuse_loop_mt_31(struct fuse *f, int clone_fd)
 {
-	struct fuse_loop_config *c = fuse_loop_cfg_create();
-	int res;
+	struct fuse_loop_config c;
 
-	if (!c)
-		return -ENOMEM;
-	fuse_loop_cfg_set_clone_fd(c, clone_fd);
-	res = lf_hl_loop_mt(f, c);
-	fuse_loop_cfg_destroy(c);
-	return res;
+	return lf_hl_loop_mt(f, v1_config(&c, NULL, clone_fd));
 }
 LF_SYMVER(fuse_loop_mt_31, fuse_loop_mt@FUSE_3.0);
 

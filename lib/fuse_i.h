@@ -204,6 +204,7 @@ struct fuse_loop_config {
 	unsigned int max_idle_threads;	/* UINT_MAX: never retire idle workers */
 	unsigned int max_threads;
 };
+void lf_loop_cfg_init(struct fuse_loop_config *c);
 int lf_session_loop_mt(struct fuse_session *se,
 		       const struct fuse_loop_config *cfg);
 

@@ -175,11 +175,7 @@ static int start_worker(struct mt *mt)
 int lf_session_loop_mt(struct fuse_session *se,
 		       const struct fuse_loop_config *cfg)
 {
-	struct fuse_loop_config def = {
-		.magic = LF_LOOP_CFG_MAGIC,
-		.max_idle_threads = UINT_MAX,
-		.max_threads = DEF_MAX_THREADS,
-	};
+	struct fuse_loop_config def;
 	struct mt mt;
 	struct worker *w;
 	int err;
@@ -188,8 +184,10 @@ int lf_session_loop_mt(struct fuse_session *se,
 		fuse_log(FUSE_LOG_ERR, "fuse: session is not mounted\n");
 		return -ENOTCONN;
 	}
-	if (!cfg)
+	if (!cfg) {
+		lf_loop_cfg_init(&def);
 		cfg = &def;
+	}
 	if (cfg->magic != LF_LOOP_CFG_MAGIC) {
 		fuse_log(FUSE_LOG_ERR, "fuse: invalid loop configuration\n");
 		return -EINVAL;
@@ -237,15 +235,21 @@ int lf_session_loop_mt(struct fuse_session *se,
 	return err;
 }
 
-FUSE_EXPORT struct fuse_loop_config *fuse_loop_cfg_create(void)
+/* libfuse's defaults: ten threads, idle ones never retired, no clone_fd. */
+void lf_loop_cfg_init(struct fuse_loop_config *c)
 {
-	struct fuse_loop_config *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
+	memset(c, 0, sizeof(*c));
 	c->magic = LF_LOOP_CFG_MAGIC;
 	c->max_idle_threads = UINT_MAX;
 	c->max_threads = DEF_MAX_THREADS;
+}
+
+FUSE_EXPORT struct fuse_loop_config *fuse_loop_cfg_create(void)
+{
+	struct fuse_loop_config *c = malloc(sizeof(*c));
+
+	if (c)
+		lf_loop_cfg_init(c);
 	return c;
 }
 
