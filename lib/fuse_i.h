@@ -166,6 +166,7 @@ struct fuse_session {
 	pthread_key_t pipe_key;		/* per-thread splice pipe */
 	bool pipe_key_ok;
 	bool splice_broken;
+	bool cancel_read;		/* single loop: read via cancel.c */
 
 	/* mounting */
 	char *mountpoint;

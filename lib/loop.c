@@ -2,13 +2,14 @@
 /*
  * The single-threaded session loop: pump the transport, hand each request
  * to dispatch. It never parses an opcode. A signal handler installed by
- * fuse_set_signal_handlers() interrupts the blocking read with EINTR.
+ * fuse_set_signal_handlers() ends the blocking read, race-free (cancel.c).
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 
+#include "cancel.h"
 #include "fuse_i.h"
 #include "transport.h"
 
@@ -25,10 +26,11 @@ int lf_loop_result(struct fuse_session *se, int res)
 
 /*
  * With our signal handlers installed, a signal arriving between the exit
- * check and a blocking read() would be lost until the next request. Keep
- * those signals blocked and let them in only while waiting in ppoll(),
- * which unblocks and waits in one step. Returns 1 to read, 0 to re-check,
- * or -errno.
+ * check and a blocking read() would be lost until the next request. Where
+ * cancel.c has a stub, the read itself is cancellable (one syscall per
+ * request). Elsewhere keep those signals blocked and let them in only
+ * while waiting in ppoll(), which unblocks and waits in one step. Returns
+ * 1 to read, 0 to re-check, or -errno.
  */
 static int wait_readable(struct fuse_session *se, const sigset_t *waitmask)
 {
@@ -51,8 +53,14 @@ FUSE_EXPORT int fuse_session_loop(struct fuse_session *se)
 		return -ENOTCONN;
 	}
 	if (!se->io && se->tr == &lf_transport_dev &&
-	    lf_signals_mask(se, &block))
-		guarded = pthread_sigmask(SIG_BLOCK, &block, &old) == 0;
+	    lf_signals_mask(se, &block)) {
+		if (lf_cancel_supported()) {
+			se->cancel_read = true;
+			lf_cancel_own(true);
+		} else {
+			guarded = pthread_sigmask(SIG_BLOCK, &block, &old) == 0;
+		}
+	}
 	while (!fuse_session_exited(se)) {
 		if (guarded) {
 			res = wait_readable(se, &old);
@@ -69,6 +77,10 @@ FUSE_EXPORT int fuse_session_loop(struct fuse_session *se)
 		lf_dispatch(se, &buf, se->ch);
 	}
 	lf_buf_release(&buf);
+	if (se->cancel_read) {
+		lf_cancel_own(false);
+		se->cancel_read = false;
+	}
 	if (guarded)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	res = lf_loop_result(se, res);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "fuse_i.h"
 #include "log.h"
 
@@ -26,11 +27,12 @@ static _Atomic(struct fuse_session *) instance;
 
 #define BT_MAX_FRAMES 64
 
-static void on_teardown(int sig)
+static void on_teardown(int sig, siginfo_t *si, void *uctx)
 {
 	struct fuse_session *se = atomic_load(&instance);
 	int saved = errno;
 
+	(void)si;
 	if (se) {
 		/*
 		 * The loop returns se->error once it sees the exit flag, so
@@ -39,6 +41,8 @@ static void on_teardown(int sig)
 		 */
 		se->error = sig;
 		fuse_session_exit(se);
+		/* a loop about to block in read() must not miss it */
+		lf_cancel_on_signal(sig, uctx);
 	}
 	errno = saved;
 }
@@ -68,8 +72,15 @@ static void put_err(const char *s, size_t len)
 	}
 }
 
-static void restore_defaults(const int *sigs, size_t n,
-			     void (*ours)(int));
+static void restore_defaults(const int *sigs, size_t n, void *ours);
+
+/* The handler a sigaction names, whichever member of the union it uses. */
+static void *handler_of(const struct sigaction *sa)
+{
+	if (sa->sa_flags & SA_SIGINFO)
+		return (void *)sa->sa_sigaction;
+	return (void *)sa->sa_handler;
+}
 
 /*
  * A fatal signal: say which, show where, and let the process die of the
@@ -89,9 +100,11 @@ static void on_fatal(int sig)
 	if (se)
 		fuse_session_exit(se);
 	restore_defaults(teardown_sigs, LF_ARRAY_SIZE(teardown_sigs),
-			 on_teardown);
-	restore_defaults(ignore_sigs, LF_ARRAY_SIZE(ignore_sigs), on_ignored);
-	restore_defaults(fatal_sigs, LF_ARRAY_SIZE(fatal_sigs), on_fatal);
+			 (void *)on_teardown);
+	restore_defaults(ignore_sigs, LF_ARRAY_SIZE(ignore_sigs),
+			 (void *)on_ignored);
+	restore_defaults(fatal_sigs, LF_ARRAY_SIZE(fatal_sigs),
+			 (void *)on_fatal);
 
 	do {
 		num[k++] = (char)('0' + v % 10);
@@ -113,8 +126,11 @@ static void on_fatal(int sig)
 	raise(sig);
 }
 
-/* Install handler for sig unless the application already chose one. */
-static int set_one(int sig, void (*handler)(int))
+/*
+ * Install handler for sig unless the application already chose one. With
+ * info, handler is a three-argument SA_SIGINFO handler.
+ */
+static int set_one(int sig, void *handler, bool info)
 {
 	struct sigaction old, sa;
 
@@ -127,11 +143,14 @@ static int set_one(int sig, void (*handler)(int))
 		return 0;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = handler;
+	if (info)
+		sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))handler;
+	else
+		sa.sa_handler = (void (*)(int))handler;
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a read() blocked on /dev/fuse must fail with EINTR
 	 * so the loop gets to look at the exit flag. */
-	sa.sa_flags = 0;
+	sa.sa_flags = info ? SA_SIGINFO : 0;
 	if (sigaction(sig, &sa, NULL) == -1) {
 		lf_log(FUSE_LOG_ERR, "fuse: cannot set signal handler: %s\n",
 		       strerror(errno));
@@ -140,10 +159,10 @@ static int set_one(int sig, void (*handler)(int))
 	return 0;
 }
 
-static int set_all(const int *sigs, size_t n, void (*handler)(int))
+static int set_all(const int *sigs, size_t n, void *handler, bool info)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (set_one(sigs[i], handler) == -1) {
+		if (set_one(sigs[i], handler, info) == -1) {
 #if !LF_ABI_314
 			lf_log(FUSE_LOG_ERR,
 			       "Failed to install signal handler for sig %d\n",
@@ -156,7 +175,7 @@ static int set_all(const int *sigs, size_t n, void (*handler)(int))
 }
 
 /* Put back SIG_DFL where our handler is still in place; async-signal-safe. */
-static void restore_defaults(const int *sigs, size_t n, void (*ours)(int))
+static void restore_defaults(const int *sigs, size_t n, void *ours)
 {
 	struct sigaction old, sa;
 
@@ -165,7 +184,7 @@ static void restore_defaults(const int *sigs, size_t n, void (*ours)(int))
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < n; i++) {
 		if (sigaction(sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler == ours)
+		    handler_of(&old) == ours)
 			sigaction(sigs[i], &sa, NULL);
 	}
 }
@@ -188,8 +207,9 @@ static void set_instance(struct fuse_session *se)
 FUSE_EXPORT int fuse_set_signal_handlers(struct fuse_session *se)
 {
 	if (set_all(teardown_sigs, LF_ARRAY_SIZE(teardown_sigs),
-		    on_teardown) == -1 ||
-	    set_all(ignore_sigs, LF_ARRAY_SIZE(ignore_sigs), on_ignored) == -1)
+		    (void *)on_teardown, true) == -1 ||
+	    set_all(ignore_sigs, LF_ARRAY_SIZE(ignore_sigs),
+		    (void *)on_ignored, false) == -1)
 		return -1;
 	set_instance(se);
 	return 0;
@@ -202,7 +222,8 @@ FUSE_EXPORT int fuse_set_fail_signal_handlers(struct fuse_session *se)
 	/* The first backtrace() may load libgcc and allocate: not something
 	 * to do for the first time inside a SIGSEGV handler. */
 	backtrace(&frame, 1);
-	if (set_all(fatal_sigs, LF_ARRAY_SIZE(fatal_sigs), on_fatal) == -1)
+	if (set_all(fatal_sigs, LF_ARRAY_SIZE(fatal_sigs), (void *)on_fatal,
+		    false) == -1)
 		return -1;
 	set_instance(se);
 	return 0;
@@ -217,9 +238,11 @@ FUSE_EXPORT void fuse_remove_signal_handlers(struct fuse_session *se)
 		       "fuse: fuse_remove_signal_handlers: unknown session\n");
 
 	restore_defaults(teardown_sigs, LF_ARRAY_SIZE(teardown_sigs),
-			 on_teardown);
-	restore_defaults(ignore_sigs, LF_ARRAY_SIZE(ignore_sigs), on_ignored);
-	restore_defaults(fatal_sigs, LF_ARRAY_SIZE(fatal_sigs), on_fatal);
+			 (void *)on_teardown);
+	restore_defaults(ignore_sigs, LF_ARRAY_SIZE(ignore_sigs),
+			 (void *)on_ignored);
+	restore_defaults(fatal_sigs, LF_ARRAY_SIZE(fatal_sigs),
+			 (void *)on_fatal);
 }
 
 /*
@@ -241,7 +264,7 @@ bool lf_signals_mask(struct fuse_session *se, sigset_t *ret_set)
 		struct sigaction cur;
 
 		if (sigaction(teardown_sigs[i], NULL, &cur) == 0 &&
-		    cur.sa_handler == on_teardown) {
+		    handler_of(&cur) == (void *)on_teardown) {
 			sigaddset(&set, teardown_sigs[i]);
 			any = true;
 		}

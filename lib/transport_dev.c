@@ -7,22 +7,32 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "fuse_i.h"
 #include "transport.h"
 
 /*
  * Make sure buf can take a request of se->bufsize bytes. buf->size holds
- * the last request's length, not the capacity, so this reallocates to the
- * current size every time: glibc returns the same block when it fits.
+ * the last request's length, not the capacity, so ask the allocator for
+ * the block's real size (lock-free) and grow only when it is too small:
+ * once, or once more after INIT raised bufsize. buf->mem is always ours
+ * (malloc'd here), as in libfuse where the caller starts with NULL.
  */
 static int buf_reserve(struct fuse_session *se, struct fuse_buf *buf)
 {
-	void *mem = realloc(buf->mem, se->bufsize);
+	void *mem;
+
+	if (buf->mem && malloc_usable_size(buf->mem) >= se->bufsize) {
+		buf->flags = 0;
+		return 0;
+	}
+	mem = realloc(buf->mem, se->bufsize);
 
 	if (!mem) {
 		fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate read buffer\n");
@@ -50,14 +60,20 @@ static int dev_receive(struct fuse_session *se, struct lf_chan *ch,
 	if (err)
 		return err;
 	for (;;) {
-		if (se->io)
+		if (se->io) {
 			n = se->io->read(ch->fd, buf->mem, se->bufsize,
 					 se->userdata);
-		else
+			err = errno;
+		} else if (se->cancel_read) {
+			n = lf_cancel_read(ch->fd, buf->mem, se->bufsize,
+					   &se->exited);
+			err = n < 0 ? (int)-n : 0;
+		} else {
 			n = read(ch->fd, buf->mem, se->bufsize);
+			err = errno;
+		}
 		if (n >= 0)
 			break;
-		err = errno;
 		if (fuse_session_exited(se))
 			return 0;
 		/* ENOENT: the request was interrupted before we read it */
