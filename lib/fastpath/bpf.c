@@ -131,8 +131,8 @@ static int load(struct lf_xbpf *xb, const char **ret_why)
 	} else {
 		xb->skel = xattr_absent__open();
 		err = xb->skel ? xattr_absent__load(xb->skel) : -ENOMEM;
-		if (err)
-			err = errno ? -errno : -EINVAL;
+		if (err)	/* the loader returns -errno */
+			err = err < 0 ? err : -EINVAL;
 		*ret_why = err ? load_reason(err) : NULL;
 		if (!err) {
 			err = fill_maps(xb, dev);
