@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,7 @@ int lf_xbpf_start(struct fuse_session *se)
 	struct lf_fastpath *fp = se->fastpath;
 	struct lf_xbpf *xb;
 	pthread_attr_t attr;
+	sigset_t all, old;
 	pthread_t thr;
 	int err;
 
@@ -296,11 +298,16 @@ int lf_xbpf_start(struct fuse_session *se)
 	xb->debug = se->debug;
 	xb->loud = fp->xattr_bpf == FASTFUSE_ON;
 	atomic_store(&xb->refs, 2);
-	/* detached: the owner never waits for a probe the daemon answers */
+	/* detached: the owner never waits for a probe the daemon answers;
+	 * no signals: they belong to the daemon's threads (and would turn
+	 * the probe into an INTERRUPT) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	err = -pthread_create(&thr, &attr, run, xb);
 	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		atomic_store(&xb->refs, 1);
 		xb_put(xb);

@@ -39,6 +39,7 @@ mount_fs() {
 	# shellcheck disable=SC2086
 	"$hello" -f -d $opt "$m" 2>"$work/$1.log" &
 	pids="$pids $!"
+	eval "pid_$1=$!"
 	i=0
 	while ! grep -q " $m " /proc/mounts; do
 		i=$((i + 1))
@@ -59,6 +60,16 @@ wait_outcome() {
 	[ "$(grep -c "xattr_bpf=" "$work/$1.log")" = 1 ] ||
 		fail "$1: more than one xattr_bpf= line"
 	sed -n 's/.*fastpath: \(xattr_bpf=[^ ]*\).*/\1/p' "$work/$1.log"
+}
+
+# stop_fs NAME: unmounts; the daemon must exit 0 without a sanitizer report
+stop_fs() {
+	umount "$work/mnt.$1" || fail "$1: umount"
+	eval "wait \$pid_$1" || fail "$1: daemon exit status $?"
+	if grep -q "Sanitizer\|runtime error" "$work/$1.log"; then
+		grep -A20 "Sanitizer\|runtime error" "$work/$1.log" | head -40
+		fail "$1: sanitizer report"
+	fi
 }
 
 upcalls() { grep -c "opcode: GETXATTR" "$work/$1.log"; }
@@ -87,6 +98,7 @@ if [ "$mode" = fallback ]; then
 	esac
 	got=$(count a $names)
 	[ "$got" = "$calls" ] || fail "library saw $got of $calls GETXATTR"
+	stop_fs a
 	echo "RESULT fallback $outcome getxattr=$calls upcalls=$got (library answered)"
 	exit 0
 fi
@@ -117,4 +129,7 @@ echo "RESULT kernel $outcome getxattr=$calls upcalls_bpf=$with upcalls_nobpf=$wi
 [ "$other" -ge 1 ] || fail "an undeclared name never reached the daemon"
 [ "$otherdev" -ge 1 ] || fail "another mount's getxattr never reached its daemon"
 grep -q "xattr_bpf=" "$work/c.log" && fail "xattr_bpf no still loaded BPF"
+stop_fs a
+stop_fs b
+stop_fs c
 exit 0
