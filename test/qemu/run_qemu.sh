@@ -62,8 +62,10 @@ done
 cp "$hello" "$root/bin/hello_ll" && cp "$xcount" "$root/bin/xattr_count" &&
 	cp "$script" "$root/xattr_bpf.sh" || fail "copying the test programs"
 [ -s "$kdir/fuse.ko" ] && cp "$kdir/fuse.ko" "$root/fuse.ko"
-# every shared object the programs load (libfuse3 from the build tree)
-for lib in $(ldd "$hello" "$xcount" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p;s/^\t\(\/[^ ]*\) .*/\1/p' | sort -u); do
+# every shared object the programs load (libfuse3 from the build tree),
+# and libgcc_s, which glibc opens itself for pthread_cancel
+gcc_s=$(ldconfig -p | sed -n 's/.*libgcc_s.so.1 (libc6,x86-64) => //p' | head -1)
+for lib in $gcc_s $(ldd "$hello" "$xcount" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p;s/^\t\(\/[^ ]*\) .*/\1/p' | sort -u); do
 	case $lib in
 	*/ld-linux*) cp -L "$lib" "$root/lib64/" ;;
 	*) cp -L "$lib" "$root/lib/" ;;

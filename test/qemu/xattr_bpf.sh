@@ -65,7 +65,9 @@ wait_outcome() {
 # stop_fs NAME: unmounts; the daemon must exit 0 without a sanitizer report
 stop_fs() {
 	umount "$work/mnt.$1" || fail "$1: umount"
-	eval "wait \$pid_$1" || fail "$1: daemon exit status $?"
+	eval "wait \$pid_$1"
+	st=$?
+	[ $st = 0 ] || { tail -n 15 "$work/$1.log"; fail "$1: daemon exit status $st"; }
 	if grep -q "Sanitizer\|runtime error" "$work/$1.log"; then
 		grep -A20 "Sanitizer\|runtime error" "$work/$1.log" | head -40
 		fail "$1: sanitizer report"
