@@ -88,7 +88,7 @@ echo "QEMU-RESULT rc=$rc"
 poweroff -f
 INIT
 chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz" ||
+(cd "$root" && find . | "$bb" cpio -o -H newc 2>/dev/null | gzip -1) >"$work/initrd.gz" ||
 	fail "building the initramfs"
 
 # Software emulation by default: it boots this small guest in seconds and
