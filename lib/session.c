@@ -275,7 +275,7 @@ FUSE_EXPORT void fuse_session_unmount(struct fuse_session *se)
 	if (!se || !se->mountpoint)
 		return;
 	/* before the device number can go to another mount */
-	lf_xbpf_stop(se->fastpath);
+	lf_xbpf_detach(se->fastpath);
 	lf_unmount(se->mountpoint, se->fd, se->mo);
 	lf_chan_put(se->ch);
 	se->ch = NULL;

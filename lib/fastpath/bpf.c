@@ -317,13 +317,12 @@ int lf_xbpf_start(struct fuse_session *se)
 	return 0;
 }
 
-void lf_xbpf_stop(struct lf_fastpath *fp)
+void lf_xbpf_detach(struct lf_fastpath *fp)
 {
 	struct lf_xbpf *xb = fp ? fp->bpf : NULL;
 
 	if (!xb)
 		return;
-	fp->bpf = NULL;
 	pthread_mutex_lock(&xb->lock);
 	xb->stopped = true;
 	/* closing the links detaches; the maps go with the last program */
@@ -331,6 +330,16 @@ void lf_xbpf_stop(struct lf_fastpath *fp)
 		xattr_absent__destroy(xb->skel);
 	xb->skel = NULL;
 	pthread_mutex_unlock(&xb->lock);
+}
+
+void lf_xbpf_stop(struct lf_fastpath *fp)
+{
+	struct lf_xbpf *xb = fp ? fp->bpf : NULL;
+
+	if (!xb)
+		return;
+	lf_xbpf_detach(fp);
+	fp->bpf = NULL;
 	xb_put(xb);
 }
 

@@ -20,17 +20,25 @@
  * -errno when it could not even start (the library keeps answering).
  */
 int lf_xbpf_start(struct fuse_session *se);
-/* Detaches and closes everything; idempotent; never waits for the
- * self-test (a detached thread that holds its own reference). */
+/* Detaches and closes the programs (unmount: before the device number
+ * can go to another mount); idempotent. lf_xbpf_stop() also drops the
+ * session's reference (destroy); neither waits for the self-test thread,
+ * which holds a reference of its own. */
+void lf_xbpf_detach(struct lf_fastpath *fp);
 void lf_xbpf_stop(struct lf_fastpath *fp);
 /* A GETXATTR of an absent name reached the library: tells the self-test
- * when it was its own probe (by thread id), counts the others. */
+ * when it was its own probe (matched by thread id). */
 void lf_xbpf_saw(const struct lf_fastpath *fp, fuse_req_t req);
 #else
 static inline int lf_xbpf_start(struct fuse_session *se)
 {
 	(void)se;
 	return -EOPNOTSUPP;
+}
+
+static inline void lf_xbpf_detach(struct lf_fastpath *fp)
+{
+	(void)fp;
 }
 
 static inline void lf_xbpf_stop(struct lf_fastpath *fp)
