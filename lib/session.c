@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fuse_i.h"
+#include "fastpath/bpf.h"
 #include "fastpath/fastpath.h"
 #include "mount.h"
 #include "transport.h"
@@ -273,6 +274,8 @@ FUSE_EXPORT void fuse_session_unmount(struct fuse_session *se)
 {
 	if (!se || !se->mountpoint)
 		return;
+	/* before the device number can go to another mount */
+	lf_xbpf_detach(se->fastpath);
 	lf_unmount(se->mountpoint, se->fd, se->mo);
 	lf_chan_put(se->ch);
 	se->ch = NULL;

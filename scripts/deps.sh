@@ -5,7 +5,8 @@
 set -euo pipefail
 pkgs=(build-essential meson ninja-build pkg-config liburing-dev libbpf-dev
       libcmocka-dev fuse3 fuse-overlayfs squashfuse squashfs-tools attr
-      kmod util-linux python3 bpftool clang bc fio sshfs openssh-server openssh-client)
+      kmod util-linux python3 bpftool clang bc fio sshfs openssh-server openssh-client
+      qemu-system-x86 busybox-static)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

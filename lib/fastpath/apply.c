@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "fastpath/bpf.h"
 #include "fastpath/fastpath.h"
 
 /* One debug line per feature the policy asked for and could not have. */
@@ -50,6 +51,27 @@ static void readdirplus_flags(struct fuse_session *se, uint64_t *raw, int sw)
 		note(se, "readdirplus", "no_readdirplus_op");
 	else
 		want_flag(se, raw, FUSE_DO_READDIRPLUS, sw, "readdirplus");
+}
+
+/* Absent names answered in the kernel too (bpf.c); the library keeps
+ * answering them whatever happens there. */
+static void xattr_bpf_start(struct fuse_session *se)
+{
+	const struct lf_fastpath *fp = se->fastpath;
+	const char *why;
+	int err;
+
+	if (!fp->nabsent || fp->xattr_bpf == FASTFUSE_OFF)
+		return;
+	err = lf_xbpf_start(se);
+	if (!err)
+		return;		/* its thread logs the outcome */
+	why = err == -EOPNOTSUPP ? "not_built" :
+	      err == -ENOENT ? "no_mountpoint" : "no_thread";
+	if (fp->xattr_bpf == FASTFUSE_ON)
+		fuse_log(FUSE_LOG_WARNING, "fastpath: xattr_bpf=off:%s\n", why);
+	else
+		note(se, "xattr_bpf", why);
 }
 
 void lf_fastpath_init(struct fuse_session *se, struct fuse_init_out *out)
@@ -95,6 +117,7 @@ void lf_fastpath_init(struct fuse_session *se, struct fuse_init_out *out)
 	se->lconn.out_flags = raw;
 	out->flags = (uint32_t)raw;
 	out->flags2 = (uint32_t)(raw >> 32);
+	xattr_bpf_start(se);
 }
 
 static void set_ttl(double ttl, uint64_t *ret_sec, uint32_t *ret_nsec)
@@ -216,6 +239,7 @@ bool lf_fastpath_xattr(fuse_req_t req, const char *name)
 		return false;
 	for (i = 0; i < fp->nabsent; i++) {
 		if (!strcmp(fp->absent[i], name)) {
+			lf_xbpf_saw(fp, req);
 			fuse_reply_err(req, ENODATA);
 			return true;
 		}

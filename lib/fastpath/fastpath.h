@@ -26,6 +26,9 @@ struct lf_fastpath {
 	bool no_opendir;
 	bool noflush;		/* answer FLUSH with ENOSYS once */
 	bool open_rdwr;		/* writeback forced on an unaware filesystem */
+	/* in-kernel answers for absent names (bpf.c) */
+	int xattr_bpf;		/* enum fastfuse_switch; "xattr_bpf" key */
+	struct lf_xbpf *bpf;	/* loaded at INIT, or NULL */
 };
 
 /*

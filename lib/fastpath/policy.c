@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastpath/bpf.h"
 #include "fastpath/fastpath.h"
 
 /* A policy file is a handful of lines; anything bigger is not one. */
@@ -59,7 +60,7 @@ static const struct profile {
 	  "invalidation ttl\n" },
 };
 
-enum key_kind { K_BASE, K_TTL, K_SWITCH, K_XATTR, K_INVAL };
+enum key_kind { K_BASE, K_TTL, K_SWITCH, K_XATTR, K_INVAL, K_XBPF };
 
 #define PK(n, k, f) { n, k, offsetof(struct fastfuse_cache_policy, f) }
 static const struct key {
@@ -82,6 +83,7 @@ static const struct key {
 	PK("killpriv_v2", K_SWITCH, killpriv_v2),
 	PK("readdirplus", K_SWITCH, readdirplus),
 	{ "xattr", K_XATTR, 0 },
+	{ "xattr_bpf", K_XBPF, 0 },	/* lf_fastpath.xattr_bpf (bpf.c) */
 	PK("invalidation", K_INVAL, invalidation),
 };
 #define NKEYS LF_ARRAY_SIZE(keys)
@@ -344,6 +346,13 @@ static int parse_keyval(struct parse *ps, char **tok, int ntok)
 		}
 		p->invalidation = (int)i;
 		break;
+	case K_XBPF:
+		if (parse_switch(tok[1], &ps->fp->xattr_bpf) < 0) {
+			perr(ps, "'xattr_bpf': expected yes, no or keep, not '%s'",
+			     tok[1]);
+			return -EINVAL;
+		}
+		break;
 	}
 	ps->set_on[k - keys] = ps->line;
 	if (k->kind != K_BASE)
@@ -491,6 +500,7 @@ void lf_fastpath_destroy(struct lf_fastpath *fp)
 
 	if (!fp)
 		return;
+	lf_xbpf_stop(fp);
 	for (i = 0; i < fp->nabsent; i++)
 		free(fp->absent[i]);
 	free(fp->absent);
@@ -670,6 +680,9 @@ size_t lf_fastpath_format(const struct lf_fastpath *fp, char *buf,
 			break;
 		case K_INVAL:
 			OUT("invalidation %s\n", inval_names[p.invalidation]);
+			break;
+		case K_XBPF:
+			OUT("xattr_bpf %s\n", sw[fp->xattr_bpf]);
 			break;
 		case K_BASE:
 			break;

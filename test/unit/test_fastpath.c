@@ -531,6 +531,55 @@ static void test_writeback_forced(void **state)
 	fake_session_destroy(se);
 }
 
+/* The xattr_bpf key, and the one outcome line when BPF cannot start. */
+static void test_xattr_bpf_key(void **state)
+{
+	struct lf_fastpath *fp, *again;
+	struct fuse_session *se;
+	char buf[1024];
+	uint32_t flags;
+
+	(void)state;
+	assert_int_equal(lf_fastpath_parse("xattr absent user.a\n", "t", &fp),
+			 0);
+	assert_int_equal(fp->xattr_bpf, FASTFUSE_KEEP);
+	lf_fastpath_format(fp, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "xattr_bpf keep\n"));
+	lf_fastpath_destroy(fp);
+
+	assert_int_equal(lf_fastpath_parse("xattr absent user.a\nxattr_bpf no\n",
+					   "t", &fp), 0);
+	assert_int_equal(fp->xattr_bpf, FASTFUSE_OFF);
+	lf_fastpath_format(fp, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "xattr_bpf no\n"));
+	assert_int_equal(lf_fastpath_parse(buf, "again", &again), 0);
+	assert_int_equal(again->xattr_bpf, FASTFUSE_OFF);
+	lf_fastpath_destroy(again);
+	lf_fastpath_destroy(fp);
+
+	expect_error("xattr_bpf maybe\n",
+		     "t.policy:1: 'xattr_bpf': expected yes, no or keep, not 'maybe'");
+	expect_error("xattr_bpf yes\nxattr_bpf no\n",
+		     "t.policy:2: 'xattr_bpf' was already set on line 1");
+
+	/* asked for explicitly: the reason is logged even without -d (the
+	 * fake session has no mountpoint; a build without BPF says so) */
+	logbuf[0] = '\0';
+	se = fs_session("xattr absent user.a\nxattr_bpf yes\n", &flags);
+	if (!strstr(logbuf, "fastpath: xattr_bpf=off:not_built\n"))
+		assert_non_null(strstr(logbuf,
+				       "fastpath: xattr_bpf=off:no_mountpoint\n"));
+	assert_null(se->fastpath->bpf);
+	fake_session_destroy(se);
+	/* off, or left to the default without -d: nothing is said */
+	logbuf[0] = '\0';
+	se = fs_session("xattr absent user.a\nxattr_bpf no\n", &flags);
+	fake_session_destroy(se);
+	se = fs_session("xattr absent user.a\n", &flags);
+	fake_session_destroy(se);
+	assert_null(strstr(logbuf, "xattr_bpf="));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +593,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readonly_compiled, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_stateless_and_xattr, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_writeback_forced, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_xattr_bpf_key, log_setup, log_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
