@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fuse_i.h"
+#include "fastpath/fastpath.h"
 
 static void list_init(struct fuse_req *head)
 {
@@ -55,6 +56,8 @@ static void req_destroy(struct fuse_req *req)
 {
 	if (req->ch)
 		lf_chan_put(req->ch);
+	if (req->fp)	/* fastpath: names and flags kept for the reply */
+		lf_fastpath_req_free(req);
 	free(req);
 }
 
