@@ -130,6 +130,9 @@ void lf_watch_entry(struct lf_watch *w, fuse_req_t req, const char *name,
 		    const struct fuse_entry_out *out);
 void lf_watch_done(struct lf_watch *w, fuse_req_t req, int err);
 int lf_watch_invalidate_all(struct fuse_session *se, struct lf_watch *w);
+/* For tests: how many inodes, names and directory keys the map holds. */
+void lf_watch_counts(struct lf_watch *w, size_t *ret_nodes,
+		     size_t *ret_dents, size_t *ret_keys);
 
 /*
  * pass.c: passthrough from the fd in fi->fh. lf_pass_new at INIT when the

@@ -1034,6 +1034,16 @@ int lf_watch_invalidate_all(struct fuse_session *se, struct lf_watch *w)
 	return 0;
 }
 
+void lf_watch_counts(struct lf_watch *w, size_t *ret_nodes,
+		     size_t *ret_dents, size_t *ret_keys)
+{
+	pthread_mutex_lock(&w->lock);
+	*ret_nodes = w->nodes.n;
+	*ret_dents = w->dents.n;
+	*ret_keys = w->keys.n;
+	pthread_mutex_unlock(&w->lock);
+}
+
 FUSE_EXPORT int fastfuse_invalidate_all(struct fuse_session *se)
 {
 	if (!se)
