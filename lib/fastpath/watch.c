@@ -664,48 +664,48 @@ static int overflow(struct lf_watch *w)
 	return lf_watch_invalidate_all(w->se, w);
 }
 
+/*
+ * One fanotify event: m is a copy of its metadata, raw the event as read
+ * (records are only 4-byte aligned, so fields are copied out, not cast).
+ */
 static void fan_event(struct lf_watch *w,
-		      const struct fanotify_event_metadata *m)
+		      const struct fanotify_event_metadata *m, const char *raw)
 {
-	const char *p = (const char *)(m + 1), *endp = (const char *)m +
-							m->event_len;
-	const struct fanotify_event_info_fid *fid;
-	const struct file_handle *fh;
+	const char *p = raw + m->metadata_len, *endp = raw + m->event_len;
+	struct fanotify_event_info_header h = { 0 };
 	unsigned char key[WKEY_MAX];
-	const char *name = NULL;
+	const char *name = NULL, *fh;
+	struct file_handle fhh;
 	struct wnode *dirn;
-	int type;
 
-	/* the first directory record; one is all FAN_REPORT_DFID_NAME sends */
-	for (fid = NULL; p + sizeof(struct fanotify_event_info_header) <= endp;
-	     p += ((const struct fanotify_event_info_header *)p)->len) {
-		const struct fanotify_event_info_header *h = (const void *)p;
-
-		if (!h->len || p + h->len > endp)
+	/* the directory record; FAN_REPORT_DFID_NAME sends one */
+	for (; p + sizeof(h) <= endp; p += h.len) {
+		memcpy(&h, p, sizeof(h));
+		if (h.len < sizeof(h) || p + h.len > endp)
 			return;
-		if (h->info_type == FAN_EVENT_INFO_TYPE_DFID_NAME ||
-		    h->info_type == FAN_EVENT_INFO_TYPE_DFID) {
-			fid = (const void *)p;
+		if (h.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME ||
+		    h.info_type == FAN_EVENT_INFO_TYPE_DFID)
 			break;
-		}
 	}
-	if (!fid)
+	if (p + sizeof(h) > endp)
 		return;
-	fh = (const void *)fid->handle;
-	if ((const char *)fh + sizeof(*fh) > endp ||
-	    fh->handle_bytes > WKEY_MAX - sizeof(int) ||
-	    (const char *)fh->f_handle + fh->handle_bytes > endp)
+	endp = p + h.len;
+	fh = p + offsetof(struct fanotify_event_info_fid, handle);
+	if (fh + sizeof(fhh) > endp)
 		return;
-	if (fid->hdr.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME) {
-		name = (const char *)fh->f_handle + fh->handle_bytes;
+	memcpy(&fhh, fh, sizeof(fhh));
+	if (fhh.handle_bytes > WKEY_MAX - sizeof(int) ||
+	    fh + sizeof(fhh) + fhh.handle_bytes > endp)
+		return;
+	if (h.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME) {
+		name = fh + sizeof(fhh) + fhh.handle_bytes;
 		if (!memchr(name, '\0', (size_t)(endp - name)))
 			return;
 	}
-	type = fh->handle_type;
-	memcpy(key, &type, sizeof(type));
-	memcpy(key + sizeof(type), fh->f_handle, fh->handle_bytes);
+	memcpy(key, &fhh.handle_type, sizeof(int));
+	memcpy(key + sizeof(int), fh + sizeof(fhh), fhh.handle_bytes);
 	pthread_mutex_lock(&w->lock);
-	dirn = key_find(w, key, sizeof(type) + fh->handle_bytes);
+	dirn = key_find(w, key, sizeof(int) + fhh.handle_bytes);
 	if (dirn)
 		change(w, dirn, name,
 		       m->mask & (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM |
@@ -716,20 +716,22 @@ static void fan_event(struct lf_watch *w,
 
 static void fan_events(struct lf_watch *w, const char *buf, ssize_t len)
 {
-	const struct fanotify_event_metadata *m = (const void *)buf;
+	struct fanotify_event_metadata m;
+	size_t off = 0;
 
-	for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
-		if (m->vers != FANOTIFY_METADATA_VERSION)
+	while (off + sizeof(m) <= (size_t)len) {
+		memcpy(&m, buf + off, sizeof(m));
+		if (m.vers != FANOTIFY_METADATA_VERSION ||
+		    m.event_len < sizeof(m) || m.metadata_len < sizeof(m) ||
+		    m.event_len > (size_t)len - off)
 			return;
-		if (m->mask & FAN_Q_OVERFLOW) {
+		if (m.mask & FAN_Q_OVERFLOW)
 			overflow(w);
-			continue;
-		}
 		/* our own process: a change through the mount, which the
 		 * kernel has already accounted for in its caches */
-		if (m->pid == w->self)
-			continue;
-		fan_event(w, m);
+		else if (m.pid != w->self)
+			fan_event(w, &m, buf + off);
+		off += m.event_len;
 	}
 }
 

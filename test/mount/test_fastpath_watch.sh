@@ -51,10 +51,15 @@ mount_fs() {
 	return 1
 }
 
+# unmount; under ASan/UBSan the daemon's report is a failure too
 umount_fs() {
 	umount "$mnt"
 	wait "$fspid"
 	fspid=
+	if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$work/fs.err"; then
+		echo "FAIL: sanitizer report from the daemon"
+		fail=1
+	fi
 }
 
 policy() {	# policy <name> <lines...>: writes $work/<name>.policy
