@@ -206,6 +206,38 @@ if mount_fs "$pl" -d -o "source=$src,timeout=0,fastpath_cache=$work/watchino.pol
 	umount_fs
 fi
 
+# ---- lost events: a queue overflow invalidates everything ------------------
+# The daemon is stopped while more events than the queue holds (16384)
+# happen; the change that matters comes last and is itself lost.
+setup_src
+if [ "${fanotify:-0}" = 1 ] &&
+   mount_fs "$pl" -d -o "source=$src,timeout=0,fastpath_cache=$work/watch.policy"; then
+	prime
+	kill -STOP "$fspid"
+	mkdir "$src/many"
+	python3 -c '
+import os, sys
+for i in range(20000):
+    os.close(os.open("%s/%d" % (sys.argv[1], i), os.O_CREAT | os.O_WRONLY))
+' "$src/many"
+	echo x >"$src/nope"
+	kill -CONT "$fspid"
+	t0=$(now_ms)
+	while [ "$(cat "$mnt/nope" 2>/dev/null)" != x ] && [ $(( $(now_ms) - t0 )) -lt 3000 ]; do
+		sleep 0.01
+	done
+	dt=$(( $(now_ms) - t0 ))
+	umount_fs
+	rm -rf "$src/many"
+	printf '%-10s %-24s visible after %5d ms (%s)\n' overflow "create (negative entry)" $dt \
+		"$(grep -c 'NOTIFY: code=8 ' "$work/fs.err") epoch bump"
+	grep -q "fastpath: watch queue overflow" "$work/fs.err" ||
+		{ echo "FAIL: no overflow reported"; fail=1; }
+	grep -q "NOTIFY: code=8 " "$work/fs.err" ||
+		{ echo "FAIL: no epoch bump (FUSE_NOTIFY_INC_EPOCH) after the overflow"; fail=1; }
+	[ $dt -lt 3000 ] || { echo "FAIL: the change lost in the overflow stayed stale"; fail=1; }
+fi
+
 # ---- passthrough from fi->fh ----------------------------------------------------
 counts=
 n() {
