@@ -4,14 +4,15 @@
  * of what the kernel caches (names from entry replies, inodes until their
  * FORGET, a key per directory), and a thread that turns changes made to
  * `source` behind the mount's back into notify_inval_entry/inode. fanotify
- * (one filesystem mark, events of our own process ignored), else inotify
- * (a watch per known directory). Lost events invalidate everything.
+ * (a mark per known directory, events of our own process ignored), else
+ * inotify (a watch per known directory). Lost events invalidate everything.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 #define ROOT_LOOKUPS (UINT64_MAX / 2)
 
 #define FAN_MASK (FAN_MODIFY | FAN_ATTRIB | FAN_CREATE | FAN_DELETE | \
-		  FAN_MOVED_FROM | FAN_MOVED_TO | FAN_ONDIR)
+		  FAN_MOVED_FROM | FAN_MOVED_TO | FAN_ONDIR | FAN_EVENT_ON_CHILD)
 #define IN_MASK (IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE | \
 		 IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW | \
 		 IN_EXCL_UNLINK)
@@ -305,12 +306,37 @@ static struct wnode *node_add(struct lf_watch *w, uint64_t nodeid, bool dir)
 	return n;
 }
 
+/* A forgotten directory's watch goes: its inotify wd, or its fanotify
+ * mark found again through its handle (it may have moved since). */
+static void unwatch(struct lf_watch *w, const struct wnode *n)
+{
+	union {
+		struct file_handle fh;
+		unsigned char raw[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} u;
+	int wd, fd;
+
+	if (w->kind == W_INOTIFY) {
+		memcpy(&wd, n->key, sizeof(wd));
+		inotify_rm_watch(w->evfd, wd);
+		return;
+	}
+	memcpy(&u.fh.handle_type, n->key, sizeof(int));
+	u.fh.handle_bytes = n->keylen - sizeof(int);
+	memcpy(u.fh.f_handle, n->key + sizeof(int), u.fh.handle_bytes);
+	fd = open_by_handle_at(w->srcfd, &u.fh, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return;	/* gone: its marks went with it */
+	fanotify_mark(w->evfd, FAN_MARK_REMOVE, FAN_MASK, fd, ".");
+	close(fd);
+}
+
 static void node_del(struct lf_watch *w, struct wnode *n)
 {
 	while (n->names)
 		dent_del(w, n->names);
-	if (n->keyed && w->kind == W_INOTIFY)
-		inotify_rm_watch(w->evfd, *(int *)(void *)n->key);
+	if (n->keyed)
+		unwatch(w, n);
 	key_unset(w, n);
 	htab_del(&w->nodes, &n->h);
 	free(n);
@@ -367,7 +393,8 @@ static int node_path(struct lf_watch *w, const struct wnode *n, char *buf,
 
 /* ---- directory keys ------------------------------------------------ */
 
-/* fanotify: the directory's file handle, as events report it. */
+/* fanotify: a mark on the directory (names in it, its children's data
+ * and attributes); its key is the file handle events report it by. */
 static int handle_key(struct lf_watch *w, const char *rel,
 		      unsigned char *key, size_t *ret_len)
 {
@@ -380,6 +407,9 @@ static int handle_key(struct lf_watch *w, const char *rel,
 	u.fh.handle_bytes = MAX_HANDLE_SZ;
 	if (name_to_handle_at(w->srcfd, rel, &u.fh, &mnt,
 			      rel[0] ? 0 : AT_EMPTY_PATH) < 0)
+		return -errno;
+	if (fanotify_mark(w->evfd, FAN_MARK_ADD | FAN_MARK_ONLYDIR, FAN_MASK,
+			  w->srcfd, rel[0] ? rel : ".") < 0)
 		return -errno;
 	if (u.fh.handle_bytes > WKEY_MAX - sizeof(int))
 		return -EOVERFLOW;
@@ -795,16 +825,21 @@ static void *watch_main(void *arg)
 
 /* ---- start, stop, invalidate everything ------------------------------ */
 
-static int fan_open(const char *source)
+/*
+ * A mark per directory the kernel knows, not one filesystem mark: events
+ * of the rest of the filesystem (a busy root) never wake the thread. The
+ * source's own mark proves the filesystem reports file handles.
+ */
+static int fan_open(int srcfd)
 {
 	int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
 			       FAN_REPORT_DFID_NAME, O_RDONLY | O_LARGEFILE);
 
 	if (fd < 0)
 		return -errno;
-	/* a filesystem mark: a mount mark cannot report name changes */
-	if (fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_MASK,
-			  AT_FDCWD, source) < 0) {
+	/* through ".": an O_PATH descriptor cannot itself be marked */
+	if (fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR, FAN_MASK, srcfd,
+			  ".") < 0) {
 		int err = -errno;
 
 		close(fd);
@@ -813,19 +848,12 @@ static int fan_open(const char *source)
 	return fd;
 }
 
+/* A stable reason word: the errno's name (EPERM, EXDEV, ...). */
 static const char *errname(int err)
 {
-	switch (err) {
-	case EPERM: return "EPERM";
-	case EINVAL: return "EINVAL";
-	case ENOSYS: return "ENOSYS";
-	case EXDEV: return "EXDEV";
-	case ENODEV: return "ENODEV";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EMFILE: return "EMFILE";
-	case ENOMEM: return "ENOMEM";
-	}
-	return "error";
+	const char *n = strerrorname_np(err);
+
+	return n ? n : "error";
 }
 
 /* fanotify, else inotify (unless the policy named one): the event fd. */
@@ -834,7 +862,7 @@ static int open_watcher(struct lf_watch *w, int want)
 	int fd = -EOPNOTSUPP;
 
 	if (want != FASTFUSE_WATCH_INOTIFY) {
-		fd = fan_open(w->source);
+		fd = fan_open(w->srcfd);
 		if (fd >= 0) {
 			w->kind = W_FANOTIFY;
 			if (w->se->debug)
@@ -902,6 +930,21 @@ static int add_root(struct lf_watch *w)
 	return 0;
 }
 
+/* The thread takes no signals: a SIGINT meant to end the session must
+ * interrupt the loop's read of /dev/fuse, not this thread's poll. */
+static int start_thread(struct lf_watch *w)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = -pthread_create(&w->thread, NULL, watch_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	w->running = !err;
+	return err;
+}
+
 int lf_watch_start(struct fuse_session *se, struct lf_watch **ret_w)
 {
 	struct lf_watch *w = watch_new(se);
@@ -921,10 +964,8 @@ int lf_watch_start(struct fuse_session *se, struct lf_watch **ret_w)
 		w->stopfd = eventfd(0, EFD_CLOEXEC);
 		err = w->stopfd < 0 ? -errno : 0;
 	}
-	if (!err) {
-		err = -pthread_create(&w->thread, NULL, watch_main, w);
-		w->running = !err;
-	}
+	if (!err)
+		err = start_thread(w);
 	if (err) {
 		fuse_log(FUSE_LOG_ERR,
 			 "fastpath: watch=off: cannot watch %s: %s; changes behind the mount's back stay unseen\n",

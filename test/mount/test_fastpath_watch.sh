@@ -208,17 +208,19 @@ fi
 
 # ---- lost events: a queue overflow invalidates everything ------------------
 # The daemon is stopped while more events than the queue holds (16384)
-# happen; the change that matters comes last and is itself lost.
+# happen (40,000 renames in the source's root); the change that matters
+# comes last and is itself lost.
 setup_src
 if [ "${fanotify:-0}" = 1 ] &&
    mount_fs "$pl" -d -o "source=$src,timeout=0,fastpath_cache=$work/watch.policy"; then
 	prime
 	kill -STOP "$fspid"
-	mkdir "$src/many"
+	mkdir "$src/many"	# in a watched directory: a new name each
 	python3 -c '
 import os, sys
 for i in range(20000):
-    os.close(os.open("%s/%d" % (sys.argv[1], i), os.O_CREAT | os.O_WRONLY))
+    os.rename(sys.argv[1], "%s.%d" % (sys.argv[1], i))
+    os.rename("%s.%d" % (sys.argv[1], i), sys.argv[1])
 ' "$src/many"
 	echo x >"$src/nope"
 	kill -CONT "$fspid"
