@@ -13,6 +13,7 @@
 
 #include "fuse_i.h"
 #include "cuse.h"
+#include "fastpath/fastpath.h"
 #include "ll/ll.h"
 
 #define OP(code, fn, nm, min) [code] = { fn, nm, min }
@@ -246,5 +247,7 @@ void lf_dispatch(struct fuse_session *se, const struct fuse_buf *buf,
 	if (h->opcode != FUSE_INTERRUPT && !is_forget(h->opcode) &&
 	    !is_init(h->opcode))
 		lf_req_track(req);
+	if (se->fastpath)	/* fastpath: names for the watch, passthrough */
+		lf_fastpath_request(req, &in);
 	d->handler(req, &in);
 }

@@ -845,8 +845,8 @@ FUSE_EXPORT size_t fuse_add_direntry_plus(fuse_req_t req, char *buf,
 	if (!buf || padded > bufsize)
 		return padded;
 	lf_fill_entry(&dp->entry_out, e);
-	if (req && req->se->fastpath)	/* fastpath: policy TTLs */
-		lf_fastpath_entry(req, &dp->entry_out);
+	if (req && req->se->fastpath)	/* fastpath: policy TTLs, name map */
+		lf_fastpath_direntplus(req, name, &dp->entry_out);
 	fill_dirent(&dp->dirent, name, namelen, e->attr.st_ino,
 		    e->attr.st_mode, off, padded - len);
 	return padded;

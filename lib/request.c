@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fuse_i.h"
+#include "fastpath/fastpath.h"
 
 static void list_init(struct fuse_req *head)
 {
@@ -102,6 +103,8 @@ static void req_destroy(struct fuse_req *req)
 {
 	if (req->ch)
 		lf_chan_put(req->ch);
+	if (req->fp)	/* fastpath: names and flags kept for the reply */
+		lf_fastpath_req_free(req);
 	if (!spare_put(req))
 		free(req);
 }

@@ -274,6 +274,7 @@ FUSE_EXPORT void fuse_session_unmount(struct fuse_session *se)
 {
 	if (!se || !se->mountpoint)
 		return;
+	lf_fastpath_stop(se);	/* fastpath: no notify after the fd is gone */
 	/* before the device number can go to another mount */
 	lf_xbpf_detach(se->fastpath);
 	lf_unmount(se->mountpoint, se->fd, se->mo);
@@ -311,6 +312,7 @@ FUSE_EXPORT void fuse_session_destroy(struct fuse_session *se)
 {
 	if (!se)
 		return;
+	lf_fastpath_stop(se);	/* fastpath: watcher thread, backing ids */
 	/* rings a loop did not stop (single-threaded or custom loops) */
 	lf_uring_stop(se);
 	if (atomic_load(&se->got_init) && !atomic_load(&se->got_destroy) &&

@@ -33,6 +33,14 @@ enum fastfuse_invalidation {
 	FASTFUSE_INVAL_NONE = 0,	/* nothing changes (read-only data) */
 	FASTFUSE_INVAL_LOCAL = 1,	/* only this mount changes it */
 	FASTFUSE_INVAL_TTL = 2,		/* others too: every TTL is finite */
+	FASTFUSE_INVAL_WATCH = 3,	/* others change `source`; watched */
+};
+
+/* How changes to `source` behind the mount's back are noticed. */
+enum fastfuse_watcher {
+	FASTFUSE_WATCH_AUTO = 0,	/* fanotify, else inotify */
+	FASTFUSE_WATCH_FANOTIFY = 1,
+	FASTFUSE_WATCH_INOTIFY = 2,
 };
 
 /*
@@ -59,6 +67,12 @@ struct fastfuse_cache_policy {
 	 * library without asking the filesystem); copied by the setter. */
 	const char *const *xattr_absent;
 	int invalidation;	/* enum fastfuse_invalidation */
+	/* Added later in FASTFUSE_1.0; read only when the size passed along
+	 * covers them (zero/NULL otherwise). */
+	const char *source;	/* tree this mount mirrors, or NULL; copied */
+	int watcher;		/* enum fastfuse_watcher */
+	int passthrough;	/* ON: fi->fh of an open is an fd to pass
+				 * reads and writes through to */
 };
 
 /*
@@ -84,6 +98,17 @@ int fastfuse_set_cache_policy(struct fuse_session *se,
 int fastfuse_set_cache_policy_struct(struct fuse_session *se,
 				     const struct fastfuse_cache_policy *p,
 				     size_t size);
+
+/*
+ * Tell the kernel that every cached name, attribute and page of the session
+ * may be stale (a network filesystem that lost track of its server, a
+ * watcher that lost events). Bumps the connection epoch where the kernel
+ * has one (protocol 7.44), so every cached name is looked up again; with a
+ * watched `source` also drops every known inode's attributes and data.
+ * Returns 0, -ENOSYS when the kernel has no epoch and the library knows no
+ * inodes, -ENOTCONN before INIT, or another -errno from /dev/fuse.
+ */
+int fastfuse_invalidate_all(struct fuse_session *se);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fastpath/bpf.h"
@@ -74,6 +75,47 @@ static void xattr_bpf_start(struct fuse_session *se)
 		note(se, "xattr_bpf", why);
 }
 
+/* The passthrough key: ask for FUSE_PASSTHROUGH (backing files on ordinary
+ * filesystems, depth 1) and prepare the per-inode backing id table. */
+static void passthrough_flags(struct fuse_session *se,
+			      struct fuse_init_out *out, uint64_t *raw)
+{
+	struct lf_fastpath *fp = se->fastpath;
+	const char *why = NULL;
+
+	if (fp->p.passthrough != FASTFUSE_ON)
+		return;
+	if (!(se->lconn.kernel_flags & FUSE_PASSTHROUGH))
+		why = "not_offered";
+	else if (*raw & FUSE_WRITEBACK_CACHE)
+		why = "writeback";
+	else if (fp->no_open)
+		why = "stateless_open";
+	if (!why) {
+		fp->pass = lf_pass_new(se);
+		if (!fp->pass)
+			why = "no_memory";
+	}
+	if (why) {
+		fuse_log(FUSE_LOG_INFO, "fastpath: passthrough=off:%s\n", why);
+		return;
+	}
+	*raw |= FUSE_PASSTHROUGH;
+	if (!out->max_stack_depth)
+		out->max_stack_depth = 1;
+}
+
+/* A watched source: the watcher runs from INIT to unmount. */
+static void watch_start(struct fuse_session *se)
+{
+	struct lf_fastpath *fp = se->fastpath;
+
+	if (!fp->p.source || fp->watch)
+		return;
+	/* failures are logged once with their reason by the watcher */
+	lf_watch_start(se, &fp->watch);
+}
+
 void lf_fastpath_init(struct fuse_session *se, struct fuse_init_out *out)
 {
 	struct lf_fastpath *fp = se->fastpath;
@@ -112,12 +154,15 @@ void lf_fastpath_init(struct fuse_session *se, struct fuse_init_out *out)
 	fp->open_rdwr = (raw & FUSE_WRITEBACK_CACHE) &&
 			!(before & FUSE_WRITEBACK_CACHE);
 
+	passthrough_flags(se, out, &raw);
+
 	se->lconn.want |= lf_caps_from_kernel(raw & ~before);
 	se->lconn.want &= ~lf_caps_from_kernel(before & ~raw);
 	se->lconn.out_flags = raw;
 	out->flags = (uint32_t)raw;
 	out->flags2 = (uint32_t)(raw >> 32);
 	xattr_bpf_start(se);
+	watch_start(se);
 }
 
 static void set_ttl(double ttl, uint64_t *ret_sec, uint32_t *ret_nsec)
@@ -147,6 +192,22 @@ void lf_fastpath_entry(fuse_req_t req, struct fuse_entry_out *out)
 	}
 	set_ttl(p->entry_ttl, &out->entry_valid, &out->entry_valid_nsec);
 	set_ttl(p->attr_ttl, &out->attr_valid, &out->attr_valid_nsec);
+	if (fp->watch)
+		lf_watch_entry(fp->watch, req, NULL, out);
+	/* the open half of a CREATE reply concerns the new inode */
+	if (req->opcode == FUSE_CREATE && req->fp)
+		req->fp->nodeid = out->nodeid;
+}
+
+void lf_fastpath_direntplus(fuse_req_t req, const char *name,
+			    struct fuse_entry_out *out)
+{
+	const struct lf_fastpath *fp = req->se->fastpath;
+
+	set_ttl(fp->p.entry_ttl, &out->entry_valid, &out->entry_valid_nsec);
+	set_ttl(fp->p.attr_ttl, &out->attr_valid, &out->attr_valid_nsec);
+	if (fp->watch && out->nodeid)
+		lf_watch_entry(fp->watch, req, name, out);
 }
 
 void lf_fastpath_attr(struct fuse_session *se, uint64_t *valid,
@@ -175,12 +236,17 @@ void lf_fastpath_open_out(fuse_req_t req, struct fuse_open_out *out)
 		out->open_flags &= ~(uint32_t)FOPEN_KEEP_CACHE;
 	if (fp->noflush)
 		out->open_flags |= FOPEN_NOFLUSH;
+	if (fp->pass)
+		lf_pass_open_out(fp->pass, req, out);
 }
 
 bool lf_fastpath_reply_err(fuse_req_t req, int err, int *ret_res)
 {
 	const struct lf_fastpath *fp = req->se->fastpath;
 	struct fuse_entry_param e;
+
+	if (fp->watch && req->fp)
+		lf_watch_done(fp->watch, req, err);
 
 	/* before 7.4 the kernel knows no negative entries (and
 	 * fuse_reply_entry would come back here) */
@@ -245,4 +311,94 @@ bool lf_fastpath_xattr(fuse_req_t req, const char *name)
 		}
 	}
 	return false;
+}
+
+/* Copies one NUL-terminated name of the request, or NULL. */
+static char *req_name(const struct lf_in *in, size_t off, size_t *ret_end)
+{
+	const char *base = in->arg;
+	const char *nul;
+	char *copy;
+
+	if (off >= in->len)
+		return NULL;
+	nul = memchr(base + off, '\0', in->len - off);
+	if (!nul)
+		return NULL;
+	copy = strdup(base + off);
+	if (copy && ret_end)
+		*ret_end = (size_t)(nul - base) + 1;
+	return copy;
+}
+
+static struct lf_fpreq *fpreq(fuse_req_t req, const struct lf_in *in)
+{
+	if (!req->fp) {
+		req->fp = calloc(1, sizeof(*req->fp));
+		if (req->fp)
+			req->fp->nodeid = in->nodeid;
+	}
+	return req->fp;
+}
+
+/* OPEN and CREATE: the access mode the backing fd must allow. */
+static void pass_request(fuse_req_t req, const struct lf_in *in)
+{
+	struct lf_fastpath *fp = req->se->fastpath;
+	const struct fuse_open_in *arg = in->arg;
+	struct lf_fpreq *r;
+
+	if (req->opcode == FUSE_RELEASE) {
+		const struct fuse_release_in *rel = in->arg;
+
+		lf_pass_release(fp->pass, req, in->nodeid, rel->fh);
+		return;
+	}
+	if (req->opcode != FUSE_OPEN && req->opcode != FUSE_CREATE)
+		return;
+	r = fpreq(req, in);
+	if (r)
+		r->flags = arg->flags;
+}
+
+void lf_fastpath_request(fuse_req_t req, const struct lf_in *in)
+{
+	struct lf_fastpath *fp = req->se->fastpath;
+
+	if (fp->pass)
+		pass_request(req, in);
+	if (fp->watch)
+		lf_watch_request(fp->watch, req, in);
+}
+
+void lf_fastpath_req_free(fuse_req_t req)
+{
+	free(req->fp->name);
+	free(req->fp->newname);
+	free(req->fp);
+	req->fp = NULL;
+}
+
+void lf_fastpath_stop(struct fuse_session *se)
+{
+	struct lf_fastpath *fp = se->fastpath;
+
+	if (!fp)
+		return;
+	lf_watch_stop(fp->watch);
+	fp->watch = NULL;
+	lf_pass_free(se, fp->pass);
+	fp->pass = NULL;
+}
+
+/* Used by watch.c to record names; exported here to keep one parser. */
+char *lf_fastpath_req_name(const struct lf_in *in, size_t off,
+			   size_t *ret_end)
+{
+	return req_name(in, off, ret_end);
+}
+
+struct lf_fpreq *lf_fastpath_fpreq(fuse_req_t req, const struct lf_in *in)
+{
+	return fpreq(req, in);
 }

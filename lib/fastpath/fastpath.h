@@ -15,11 +15,19 @@
 #include "fuse_i.h"
 #include "fastfuse.h"
 
+/* The struct as first published (up to invalidation); older callers pass
+ * this size. */
+#define LF_POLICY_V1_SIZE offsetof(struct fastfuse_cache_policy, source)
+
+struct lf_watch;
+struct lf_pass;
+
 /* A compiled policy; se->fastpath points to one (or is NULL). */
 struct lf_fastpath {
 	struct fastfuse_cache_policy p;
 	char **absent;		/* owned copies of p.xattr_absent */
 	size_t nabsent;
+	char *source;		/* owned copy of p.source */
 	char origin[256];	/* profile name or file, for messages */
 	/* decided at INIT from what the kernel offered (apply.c) */
 	bool no_open;		/* answer OPEN with ENOSYS once */
@@ -29,6 +37,9 @@ struct lf_fastpath {
 	/* in-kernel answers for absent names (bpf.c) */
 	int xattr_bpf;		/* enum fastfuse_switch; "xattr_bpf" key */
 	struct lf_xbpf *bpf;	/* loaded at INIT, or NULL */
+	/* started at INIT, stopped at unmount/destroy */
+	struct lf_watch *watch;	/* name/inode map + watcher (watch.c) */
+	struct lf_pass *pass;	/* passthrough from fi->fh (pass.c) */
 };
 
 /*
@@ -77,5 +88,65 @@ bool lf_fastpath_reply_err(fuse_req_t req, int err, int *ret_res);
 bool lf_fastpath_open(fuse_req_t req, struct fuse_file_info *fi);
 bool lf_fastpath_flush(fuse_req_t req);
 bool lf_fastpath_xattr(fuse_req_t req, const char *name);
+/*
+ * request:    every request before its handler (dispatch.c); records what
+ *             the reply hooks need (parent, names, open flags) and takes
+ *             FORGET and RELEASE into account.
+ * direntplus: an entry of a READDIRPLUS reply (TTLs, and the name map).
+ * req_free:   the request's record, when it had one.
+ * stop:       stop the watcher and drop backing ids before /dev/fuse goes.
+ */
+void lf_fastpath_request(fuse_req_t req, const struct lf_in *in);
+void lf_fastpath_direntplus(fuse_req_t req, const char *name,
+			    struct fuse_entry_out *out);
+void lf_fastpath_req_free(fuse_req_t req);
+void lf_fastpath_stop(struct fuse_session *se);
+
+/*
+ * What a request carries from its arrival to its reply (req->fp), only
+ * while a watcher or passthrough needs it.
+ */
+struct lf_fpreq {
+	uint64_t nodeid;	/* the request's node (open: the inode) */
+	uint64_t newparent;	/* RENAME, LINK: where the name goes */
+	uint32_t flags;		/* OPEN/CREATE flags, RENAME2 flags */
+	char *name;		/* LOOKUP & co: the name; RENAME: old name */
+	char *newname;		/* RENAME: the new name */
+};
+/* apply.c helpers for watch.c: req->fp, created on first use (NULL when
+ * out of memory); a copy of the name at off with the offset after it. */
+struct lf_fpreq *lf_fastpath_fpreq(fuse_req_t req, const struct lf_in *in);
+char *lf_fastpath_req_name(const struct lf_in *in, size_t off,
+			   size_t *ret_end);
+
+/*
+ * watch.c: the map from the kernel's names and inodes to `source`, and the
+ * watcher thread that turns changes behind the mount's back into
+ * invalidations (fanotify, else inotify). lf_watch_start at INIT;
+ * lf_watch_stop joins the thread and frees everything.
+ */
+int lf_watch_start(struct fuse_session *se, struct lf_watch **ret_w);
+void lf_watch_stop(struct lf_watch *w);
+void lf_watch_request(struct lf_watch *w, fuse_req_t req,
+		      const struct lf_in *in);
+void lf_watch_entry(struct lf_watch *w, fuse_req_t req, const char *name,
+		    const struct fuse_entry_out *out);
+void lf_watch_done(struct lf_watch *w, fuse_req_t req, int err);
+int lf_watch_invalidate_all(struct fuse_session *se, struct lf_watch *w);
+/* For tests: how many inodes, names and directory keys the map holds. */
+void lf_watch_counts(struct lf_watch *w, size_t *ret_nodes,
+		     size_t *ret_dents, size_t *ret_keys);
+
+/*
+ * pass.c: passthrough from the fd in fi->fh. lf_pass_new at INIT when the
+ * kernel took FUSE_PASSTHROUGH; lf_pass_open_out on OPEN/CREATE replies;
+ * lf_pass_release on RELEASE (before the filesystem closes its fd).
+ */
+struct lf_pass *lf_pass_new(struct fuse_session *se);
+void lf_pass_free(struct fuse_session *se, struct lf_pass *ps);
+void lf_pass_open_out(struct lf_pass *ps, fuse_req_t req,
+		      struct fuse_open_out *out);
+void lf_pass_release(struct lf_pass *ps, fuse_req_t req, uint64_t nodeid,
+		     uint64_t fh);
 
 #endif

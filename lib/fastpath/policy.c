@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fastpath/bpf.h"
 #include "fastpath/fastpath.h"
@@ -60,7 +61,8 @@ static const struct profile {
 	  "invalidation ttl\n" },
 };
 
-enum key_kind { K_BASE, K_TTL, K_SWITCH, K_XATTR, K_INVAL, K_XBPF };
+enum key_kind { K_BASE, K_TTL, K_SWITCH, K_XATTR, K_INVAL, K_XBPF,
+		K_SOURCE, K_WATCHER };
 
 #define PK(n, k, f) { n, k, offsetof(struct fastfuse_cache_policy, f) }
 static const struct key {
@@ -85,10 +87,14 @@ static const struct key {
 	{ "xattr", K_XATTR, 0 },
 	{ "xattr_bpf", K_XBPF, 0 },	/* lf_fastpath.xattr_bpf (bpf.c) */
 	PK("invalidation", K_INVAL, invalidation),
+	{ "source", K_SOURCE, 0 },
+	PK("watcher", K_WATCHER, watcher),
+	PK("passthrough", K_SWITCH, passthrough),
 };
 #define NKEYS LF_ARRAY_SIZE(keys)
 
-static const char *const inval_names[] = { "none", "local", "ttl" };
+static const char *const inval_names[] = { "none", "local", "ttl", "watch" };
+static const char *const watcher_names[] = { "auto", "fanotify", "inotify" };
 
 /* Parser state: where each key was set, for duplicates and late checks. */
 struct parse {
@@ -279,6 +285,36 @@ static int parse_xattr(struct parse *ps, char **tok, int ntok)
 	return 0;
 }
 
+/* "source PATH" (absolute; kept as given) and "watcher auto|fanotify|inotify". */
+static int parse_watch_key(struct parse *ps, const struct key *k,
+			   const char *v)
+{
+	struct lf_fastpath *fp = ps->fp;
+	size_t i;
+
+	if (k->kind == K_WATCHER) {
+		for (i = 0; i < LF_ARRAY_SIZE(watcher_names); i++) {
+			if (!strcmp(v, watcher_names[i])) {
+				fp->p.watcher = (int)i;
+				return 0;
+			}
+		}
+		perr(ps, "'watcher': expected auto, fanotify or inotify, not '%s'",
+		     v);
+		return -EINVAL;
+	}
+	if (v[0] != '/') {
+		perr(ps, "'source %s': the source must be an absolute path", v);
+		return -EINVAL;
+	}
+	free(fp->source);
+	fp->source = strdup(v);
+	if (!fp->source)
+		return -ENOMEM;
+	fp->p.source = fp->source;
+	return 0;
+}
+
 /* One "key value..." line, already split into tokens. */
 static int parse_keyval(struct parse *ps, char **tok, int ntok)
 {
@@ -340,7 +376,7 @@ static int parse_keyval(struct parse *ps, char **tok, int ntok)
 			if (!strcmp(tok[1], inval_names[i]))
 				break;
 		if (i == LF_ARRAY_SIZE(inval_names)) {
-			perr(ps, "'invalidation': expected none, local or ttl, not '%s'",
+			perr(ps, "'invalidation': expected none, local, ttl or watch, not '%s'",
 			     tok[1]);
 			return -EINVAL;
 		}
@@ -353,6 +389,14 @@ static int parse_keyval(struct parse *ps, char **tok, int ntok)
 			return -EINVAL;
 		}
 		break;
+	case K_SOURCE:
+	case K_WATCHER: {
+		int err = parse_watch_key(ps, k, tok[1]);
+
+		if (err)
+			return err;
+		break;
+	}
 	}
 	ps->set_on[k - keys] = ps->line;
 	if (k->kind != K_BASE)
@@ -430,6 +474,64 @@ static bool ttl_ok(double v)
 	       (isfinite(v) && v >= 0.0 && v <= FASTFUSE_TTL_FOREVER);
 }
 
+static unsigned int line_of(const struct parse *ps, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].name, name))
+			return ps->set_on[i];
+	return 0;
+}
+
+/*
+ * The watch and passthrough keys against the rest: a watched model needs a
+ * source that is a directory, a source is only watched under watch or ttl,
+ * and passthrough needs opens (no stateless_open) and no writeback cache
+ * (the kernel drops passthrough when both are asked for).
+ */
+static int check_watch_pass(struct parse *ps)
+{
+	const struct fastfuse_cache_policy *p = &ps->fp->p;
+	struct stat st;
+
+	ps->line = line_of(ps, "invalidation");
+	if (p->invalidation == FASTFUSE_INVAL_WATCH && !p->source) {
+		perr(ps, "'invalidation watch' needs 'source PATH' (the tree to watch)");
+		return -EINVAL;
+	}
+	ps->line = line_of(ps, "source");
+	if (p->source && p->invalidation != FASTFUSE_INVAL_WATCH &&
+	    p->invalidation != FASTFUSE_INVAL_TTL) {
+		perr(ps, "'source' is watched only under 'invalidation watch' or 'invalidation ttl', not '%s'",
+		     inval_names[p->invalidation]);
+		return -EINVAL;
+	}
+	if (p->source && p->source[0] != '/') {
+		perr(ps, "'source %s': the source must be an absolute path",
+		     p->source);
+		return -EINVAL;
+	}
+	if (p->source && stat(p->source, &st) < 0) {
+		perr(ps, "'source %s': %s", p->source, strerror(errno));
+		return -EINVAL;
+	}
+	if (p->source && !S_ISDIR(st.st_mode)) {
+		perr(ps, "'source %s': not a directory", p->source);
+		return -EINVAL;
+	}
+	ps->line = line_of(ps, "passthrough");
+	if (p->passthrough == FASTFUSE_ON && p->writeback == FASTFUSE_ON) {
+		perr(ps, "'passthrough yes' contradicts 'writeback yes' (the kernel passes through only without the writeback cache)");
+		return -EINVAL;
+	}
+	if (p->passthrough == FASTFUSE_ON && p->stateless_open == FASTFUSE_ON) {
+		perr(ps, "'passthrough yes' contradicts 'stateless_open yes' (passthrough starts at an open)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * Promises a policy must keep with itself: values in range, and with
  * invalidation ttl (others change the data) no answer may be believed
@@ -455,7 +557,7 @@ static int check_policy(struct parse *ps)
 			if (p->invalidation == FASTFUSE_INVAL_TTL &&
 			    ttl == FASTFUSE_TTL_FOREVER) {
 				ps->line = ps->set_on[i] ? ps->set_on[i] :
-					   ps->set_on[NKEYS - 1];
+					   line_of(ps, "invalidation");
 				perr(ps, "'%s forever' contradicts 'invalidation ttl' (every TTL must be finite)",
 				     k->name);
 				return -EINVAL;
@@ -471,12 +573,13 @@ static int check_policy(struct parse *ps)
 	}
 	if (p->invalidation < 0 ||
 	    p->invalidation >= (int)LF_ARRAY_SIZE(inval_names) ||
-	    p->xattr_none < FASTFUSE_KEEP || p->xattr_none > FASTFUSE_OFF) {
+	    p->xattr_none < FASTFUSE_KEEP || p->xattr_none > FASTFUSE_OFF ||
+	    p->watcher < 0 || p->watcher >= (int)LF_ARRAY_SIZE(watcher_names)) {
 		ps->line = 0;
-		perr(ps, "'invalidation' or 'xattr' out of range");
+		perr(ps, "'invalidation', 'watcher' or 'xattr' out of range");
 		return -EINVAL;
 	}
-	return 0;
+	return check_watch_pass(ps);
 }
 
 /* A policy with every answer left to the filesystem. */
@@ -504,6 +607,7 @@ void lf_fastpath_destroy(struct lf_fastpath *fp)
 	for (i = 0; i < fp->nabsent; i++)
 		free(fp->absent[i]);
 	free(fp->absent);
+	free(fp->source);
 	free(fp);
 }
 
@@ -598,7 +702,7 @@ int lf_fastpath_from_struct(const struct fastfuse_cache_policy *p,
 	const char *const *n;
 	int err = 0;
 
-	if (!p || size < sizeof(*p)) {
+	if (!p || size < LF_POLICY_V1_SIZE) {
 		fuse_log(FUSE_LOG_ERR, "fastpath: %s: policy struct too small\n",
 			 ps.origin);
 		return -EINVAL;
@@ -606,8 +710,18 @@ int lf_fastpath_from_struct(const struct fastfuse_cache_policy *p,
 	ps.fp = fp_new(ps.origin);
 	if (!ps.fp)
 		return -ENOMEM;
-	ps.fp->p = *p;
+	/* fields past the caller's size keep their zero defaults */
+	memset(&ps.fp->p, 0, sizeof(ps.fp->p));
+	memcpy(&ps.fp->p, p, LF_MIN(size, sizeof(*p)));
 	ps.fp->p.xattr_absent = NULL;
+	ps.fp->p.source = NULL;
+	if (size > offsetof(struct fastfuse_cache_policy, source) &&
+	    p->source) {
+		ps.fp->source = strdup(p->source);
+		if (!ps.fp->source)
+			err = -ENOMEM;
+		ps.fp->p.source = ps.fp->source;
+	}
 	for (n = p->xattr_absent; n && *n && !err; n++) {
 		if (!xattr_name_ok(*n)) {
 			perr(&ps, "'%s' is not an xattr name like security.capability",
@@ -684,6 +798,14 @@ size_t lf_fastpath_format(const struct lf_fastpath *fp, char *buf,
 		case K_XBPF:
 			OUT("xattr_bpf %s\n", sw[fp->xattr_bpf]);
 			break;
+		case K_SOURCE:
+			if (p.source)
+				OUT("source %s\n", p.source);
+			break;
+		case K_WATCHER:
+			if (p.source)
+				OUT("watcher %s\n", watcher_names[p.watcher]);
+			break;
 		case K_BASE:
 			break;
 		}
@@ -738,6 +860,7 @@ int lf_fastpath_set(struct fuse_session *se, const char *name_or_path)
 
 void lf_fastpath_free(struct fuse_session *se)
 {
+	lf_fastpath_stop(se);
 	lf_fastpath_destroy(se->fastpath);
 	se->fastpath = NULL;
 }
@@ -750,13 +873,13 @@ FUSE_EXPORT int fastfuse_cache_policy_profile(const char *name,
 	struct lf_fastpath *fp;
 	int err;
 
-	if (!pr || !ret || size < sizeof(*ret))
+	if (!pr || !ret || size < LF_POLICY_V1_SIZE)
 		return -EINVAL;
 	err = lf_fastpath_parse(pr->text, pr->name, &fp);
 	if (err)
 		return err;
 	memset(ret, 0, size);
-	*ret = fp->p;
+	memcpy(ret, &fp->p, LF_MIN(size, sizeof(fp->p)));
 	lf_fastpath_destroy(fp);
 	return 0;
 }

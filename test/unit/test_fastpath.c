@@ -153,7 +153,7 @@ static void test_errors(void **state)
 		     "t.policy:2: 'base' must come first");
 	expect_error("base nosuch\n", "unknown profile 'nosuch'");
 	expect_error("invalidation sometimes\n",
-		     "expected none, local or ttl, not 'sometimes'");
+		     "expected none, local, ttl or watch, not 'sometimes'");
 	expect_error("xattr absent capability\n",
 		     "'capability' is not an xattr name");
 	expect_error("xattr maybe\n", "'xattr' takes 'none', 'keep'");
@@ -268,6 +268,7 @@ static void test_session_option(void **state)
 /* ---- the compiler, through dispatch ---------------------------------- */
 
 static int calls_open, calls_flush, calls_getxattr, seen_open_flags;
+static uint64_t open_fh;	/* what op_open leaves in fi->fh */
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
@@ -304,6 +305,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	(void)ino;
 	calls_open++;
 	seen_open_flags = fi->flags;
+	fi->fh = open_fh;
 	fuse_reply_open(req, fi);
 }
 
@@ -580,6 +582,370 @@ static void test_xattr_bpf_key(void **state)
 	assert_null(strstr(logbuf, "xattr_bpf="));
 }
 
+/* ---- source, watcher, passthrough keys ------------------------------- */
+
+static void test_watch_keys(void **state)
+{
+	struct lf_fastpath *fp, *again;
+	char buf[1024];
+
+	(void)state;
+	assert_int_equal(lf_fastpath_parse(
+		"base local\nsource /tmp\ninvalidation watch\n"
+		"watcher inotify\npassthrough yes\n", "t", &fp), 0);
+	assert_string_equal(fp->p.source, "/tmp");
+	assert_ptr_equal(fp->p.source, fp->source);
+	assert_int_equal(fp->p.invalidation, FASTFUSE_INVAL_WATCH);
+	assert_int_equal(fp->p.watcher, FASTFUSE_WATCH_INOTIFY);
+	assert_int_equal(fp->p.passthrough, FASTFUSE_ON);
+	/* a watched source keeps "forever" true */
+	assert_true(fp->p.entry_ttl == FASTFUSE_TTL_FOREVER);
+	lf_fastpath_format(fp, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "invalidation watch\nsource /tmp\n"
+				    "watcher inotify\npassthrough yes\n"));
+	assert_int_equal(lf_fastpath_parse(buf, "again", &again), 0);
+	assert_string_equal(again->p.source, "/tmp");
+	assert_int_equal(again->p.watcher, FASTFUSE_WATCH_INOTIFY);
+	assert_int_equal(again->p.passthrough, FASTFUSE_ON);
+	lf_fastpath_destroy(again);
+	lf_fastpath_destroy(fp);
+	/* under ttl the watch only makes changes visible sooner */
+	assert_int_equal(lf_fastpath_parse("base shared\nsource = /tmp\n", "t",
+					   &fp), 0);
+	assert_int_equal(fp->p.watcher, FASTFUSE_WATCH_AUTO);
+	lf_fastpath_format(fp, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "watcher auto\npassthrough keep\n"));
+	lf_fastpath_destroy(fp);
+	/* without a source, no source or watcher line */
+	assert_int_equal(lf_fastpath_parse("base local\n", "t", &fp), 0);
+	lf_fastpath_format(fp, buf, sizeof(buf));
+	assert_null(strstr(buf, "source"));
+	assert_null(strstr(buf, "watcher"));
+	lf_fastpath_destroy(fp);
+}
+
+static void test_watch_errors(void **state)
+{
+	(void)state;
+	expect_error("base local\ninvalidation watch\n",
+		     "t.policy:2: 'invalidation watch' needs 'source PATH'");
+	expect_error("source tmp\n",
+		     "t.policy:1: 'source tmp': the source must be an absolute path");
+	expect_error("source /nonexistent-fastpath\ninvalidation watch\n",
+		     "t.policy:1: 'source /nonexistent-fastpath': No such file or directory");
+	expect_error("source /dev/null\ninvalidation watch\n",
+		     "'source /dev/null': not a directory");
+	expect_error("base local\nsource /tmp\n",
+		     "t.policy:2: 'source' is watched only under 'invalidation watch' or 'invalidation ttl', not 'local'");
+	expect_error("base readonly\nsource /tmp\n", "not 'none'");
+	expect_error("watcher sometimes\n",
+		     "'watcher': expected auto, fanotify or inotify, not 'sometimes'");
+	expect_error("source /tmp\nsource /tmp\ninvalidation watch\n",
+		     "t.policy:2: 'source' was already set on line 1");
+	expect_error("source\n", "'source' needs a value");
+	expect_error("passthrough yes\nwriteback yes\n",
+		     "t.policy:1: 'passthrough yes' contradicts 'writeback yes'");
+	expect_error("stateless_open yes\npassthrough yes\n",
+		     "t.policy:2: 'passthrough yes' contradicts 'stateless_open yes'");
+	expect_error("passthrough sometimes\n",
+		     "'passthrough': expected yes, no or keep");
+}
+
+static void test_struct_sizes(void **state)
+{
+	struct fastfuse_cache_policy p;
+	struct fuse_session *se;
+	char src[] = "/tmp";
+
+	(void)state;
+	/* a caller built against the first struct passes the shorter size */
+	memset(&p, 0x5a, sizeof(p));
+	assert_int_equal(fastfuse_cache_policy_profile("local", &p,
+						       LF_POLICY_V1_SIZE), 0);
+	assert_int_equal(p.invalidation, FASTFUSE_INVAL_LOCAL);
+	assert_int_equal(*((unsigned char *)&p + LF_POLICY_V1_SIZE), 0x5a);
+	se = fake_session_new(&no_ops, sizeof(no_ops), NULL);
+	assert_non_null(se);
+	assert_int_equal(fastfuse_set_cache_policy_struct(se, &p,
+							  LF_POLICY_V1_SIZE), 0);
+	assert_null(se->fastpath->p.source);
+	assert_int_equal(se->fastpath->p.passthrough, FASTFUSE_KEEP);
+	assert_int_equal(fastfuse_set_cache_policy_struct(se, &p,
+							  LF_POLICY_V1_SIZE - 1),
+			 -EINVAL);
+	assert_int_equal(fastfuse_cache_policy_profile("local", &p, sizeof(p)),
+			 0);
+	assert_null(p.source);
+	p.source = src;
+	p.invalidation = FASTFUSE_INVAL_WATCH;
+	p.passthrough = FASTFUSE_ON;
+	assert_int_equal(fastfuse_set_cache_policy_struct(se, &p, sizeof(p)), 0);
+	/* the setter copied the path */
+	assert_ptr_not_equal(se->fastpath->p.source, src);
+	assert_string_equal(se->fastpath->p.source, "/tmp");
+	p.watcher = 9;
+	assert_int_equal(fastfuse_set_cache_policy_struct(se, &p, sizeof(p)),
+			 -EINVAL);
+	p.watcher = FASTFUSE_WATCH_AUTO;
+	p.invalidation = FASTFUSE_INVAL_LOCAL;	/* a source nobody watches */
+	assert_int_equal(fastfuse_set_cache_policy_struct(se, &p, sizeof(p)),
+			 -EINVAL);
+	fake_session_destroy(se);
+}
+
+/* A session after an INIT offering 64-bit kernel flags; returns the reply. */
+static struct fuse_session *init64(const struct fuse_lowlevel_ops *ops,
+				   size_t ops_size, const char *policy,
+				   uint32_t minor, uint64_t offer,
+				   struct fuse_init_out *ret_out)
+{
+	struct fuse_session *se = fake_session_new(ops, ops_size, NULL);
+	struct lf_fastpath *fp;
+	struct fuse_init_in in;
+	const void *pl;
+
+	assert_non_null(se);
+	if (policy) {
+		assert_int_equal(lf_fastpath_parse(policy, "t", &fp), 0);
+		assert_int_equal(lf_fastpath_install(se, fp), 0);
+	}
+	memset(&in, 0, sizeof(in));
+	in.major = 7;
+	in.minor = minor;
+	in.flags = (uint32_t)offer;
+	in.flags2 = (uint32_t)(offer >> 32);
+	fake_request(se, FUSE_INIT, 0, &in, sizeof(in), NULL, 0);
+	assert_int_equal(fake_last(se, &pl, NULL)->error, 0);
+	memcpy(ret_out, pl, sizeof(*ret_out));
+	fake_clear(se);
+	return se;
+}
+
+static void test_passthrough_compiled(void **state)
+{
+	struct fuse_init_out out;
+	struct fuse_session *se;
+	int err, pfd[2], fd;
+	char path[] = "/tmp/test_fastpath_pt_XXXXXX";
+
+	(void)state;
+	/* not offered: one reason line, no flag */
+	logbuf[0] = '\0';
+	se = init64(&fs_ops, sizeof(fs_ops), "passthrough yes\n", 45,
+		    FUSE_INIT_EXT, &out);
+	assert_false(((uint64_t)out.flags2 << 32) & FUSE_PASSTHROUGH);
+	assert_non_null(strstr(logbuf, "fastpath: passthrough=off:not_offered\n"));
+	fake_session_destroy(se);
+
+	se = init64(&fs_ops, sizeof(fs_ops), "base local\npassthrough yes\n",
+		    45, FUSE_INIT_EXT | FUSE_PASSTHROUGH, &out);
+	assert_true(((uint64_t)out.flags2 << 32) & FUSE_PASSTHROUGH);
+	assert_int_equal(out.max_stack_depth, 1);
+	/* a pipe is no backing file: normal I/O, one line for both opens */
+	assert_int_equal(pipe(pfd), 0);
+	open_fh = (uint64_t)pfd[0];
+	logbuf[0] = '\0';
+	assert_false(open_flags(se, FUSE_OPEN, O_RDONLY, &err) &
+		     FOPEN_PASSTHROUGH);
+	assert_false(open_flags(se, FUSE_OPEN, O_RDONLY, &err) &
+		     FOPEN_PASSTHROUGH);
+	assert_string_equal(logbuf, "fastpath: passthrough=off:not_regular\n");
+	/* a regular file opened read-only cannot serve a write open */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	open_fh = (uint64_t)fd;
+	logbuf[0] = '\0';
+	assert_false(open_flags(se, FUSE_OPEN, O_WRONLY, &err) &
+		     FOPEN_PASSTHROUGH);
+	assert_non_null(strstr(logbuf, "passthrough=off:access_mode"));
+	/* the fake has no /dev/fuse to register the file with */
+	logbuf[0] = '\0';
+	assert_int_equal(open_flags(se, FUSE_OPEN, O_RDONLY, &err) &
+			 FOPEN_PASSTHROUGH, 0);
+	assert_int_equal(err, 0);
+	assert_non_null(strstr(logbuf, "passthrough=off:backing_open_failed"));
+	/* an fh that is no descriptor at all */
+	open_fh = (uint64_t)1 << 40;
+	logbuf[0] = '\0';
+	open_flags(se, FUSE_OPEN, O_RDONLY, &err);
+	assert_non_null(strstr(logbuf, "passthrough=off:bad_fd"));
+	open_fh = 0;
+	close(fd);
+	unlink(path);
+	close(pfd[0]);
+	close(pfd[1]);
+	fake_session_destroy(se);
+}
+
+/* ---- the name map of a watched source -------------------------------- */
+
+static void op_lookup_tree(fuse_req_t req, fuse_ino_t parent,
+			   const char *name)
+{
+	struct fuse_entry_param e;
+
+	(void)parent;
+	memset(&e, 0, sizeof(e));
+	if (!strcmp(name, "f")) {
+		e.ino = 2;
+		e.attr.st_mode = 0100644;
+	} else if (!strcmp(name, "d")) {
+		e.ino = 3;
+		e.attr.st_mode = 040755;
+	} else {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	e.attr.st_ino = e.ino;
+	fuse_reply_entry(req, &e);
+}
+
+static void op_ok_name(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, 0);
+}
+
+static void op_ok_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+			 fuse_ino_t newparent, const char *newname,
+			 unsigned int flags)
+{
+	(void)parent;
+	(void)name;
+	(void)newparent;
+	(void)newname;
+	(void)flags;
+	fuse_reply_err(req, 0);
+}
+
+static const struct fuse_lowlevel_ops tree_ops = {
+	.lookup = op_lookup_tree,
+	.unlink = op_ok_name,
+	.rmdir = op_ok_name,
+	.rename = op_ok_rename,
+};
+
+static void expect_counts(struct fuse_session *se, size_t nodes,
+			  size_t dents, size_t keys)
+{
+	size_t n, d, k;
+
+	lf_watch_counts(se->fastpath->watch, &n, &d, &k);
+	if (n != nodes || d != dents || k != keys)
+		fail_msg("map holds %zu nodes, %zu names, %zu keys; want %zu, %zu, %zu",
+			 n, d, k, nodes, dents, keys);
+}
+
+static void tree_lookup(struct fuse_session *se, const char *name, int want)
+{
+	fake_clear(se);
+	fake_request(se, FUSE_LOOKUP, 1, name, strlen(name) + 1, NULL, 0);
+	assert_int_equal(fake_last(se, NULL, NULL)->error, want);
+}
+
+static void test_watch_map(void **state)
+{
+	char dir[] = "/tmp/test_fastpath_src_XXXXXX", sub[64], policy[256];
+	struct fuse_forget_in fin = { .nlookup = 1 };
+	struct fuse_rename_in rin = { .newdir = 1 };
+	struct {
+		struct fuse_batch_forget_in h;
+		struct fuse_forget_one one;
+	} batch = { { .count = 1 }, { .nodeid = 3, .nlookup = 1 } };
+	struct fuse_init_out out;
+	struct fuse_session *se;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/d", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(policy, sizeof(policy),
+		 "base local\nsource %s\ninvalidation watch\nwatcher inotify\n",
+		 dir);
+	logbuf[0] = '\0';
+	se = init64(&tree_ops, sizeof(tree_ops), policy, 45, FUSE_INIT_EXT,
+		    &out);
+	assert_non_null(strstr(logbuf, "fastpath: watch=inotify:policy\n"));
+	assert_non_null(se->fastpath->watch);
+	expect_counts(se, 1, 0, 1);		/* the root, keyed */
+	tree_lookup(se, "d", 0);
+	expect_counts(se, 2, 1, 2);		/* a directory gets a watch */
+	tree_lookup(se, "f", 0);
+	tree_lookup(se, "f", 0);
+	expect_counts(se, 3, 2, 2);
+	tree_lookup(se, "nope", 0);	/* a negative entry under local */
+	expect_counts(se, 3, 2, 2);
+	/* two lookups of f: it goes with the second forget */
+	fake_request(se, FUSE_FORGET, 2, &fin, sizeof(fin), NULL, 0);
+	expect_counts(se, 3, 2, 2);
+	fake_request(se, FUSE_FORGET, 2, &fin, sizeof(fin), NULL, 0);
+	expect_counts(se, 2, 1, 2);
+	/* a rename through the mount moves the name: rmdir finds it */
+	fake_request(se, FUSE_RENAME, 1, &rin, sizeof(rin), "d\0e", 4);
+	assert_int_equal(fake_last(se, NULL, NULL)->error, 0);
+	expect_counts(se, 2, 1, 2);
+	fake_request(se, FUSE_RMDIR, 1, "e", 2, NULL, 0);
+	expect_counts(se, 2, 0, 2);
+	fake_request(se, FUSE_BATCH_FORGET, 0, &batch, sizeof(batch), NULL, 0);
+	expect_counts(se, 1, 0, 1);
+	/* the root is never forgotten */
+	fake_request(se, FUSE_FORGET, 1, &fin, sizeof(fin), NULL, 0);
+	expect_counts(se, 1, 0, 1);
+	fake_session_destroy(se);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+static void test_invalidate_all(void **state)
+{
+	const struct fuse_out_header *oh;
+	char dir[] = "/tmp/test_fastpath_src_XXXXXX", policy[256];
+	struct fuse_init_out out;
+	struct fuse_session *se;
+
+	(void)state;
+	assert_int_equal(fastfuse_invalidate_all(NULL), -EINVAL);
+	se = fake_session_new(&no_ops, sizeof(no_ops), NULL);
+	assert_int_equal(fastfuse_invalidate_all(se), -ENOTCONN);
+	fake_session_destroy(se);
+	/* no epoch before 7.44 and no map: nothing to do */
+	se = init64(&fs_ops, sizeof(fs_ops), NULL, 43, FUSE_INIT_EXT, &out);
+	assert_int_equal(fastfuse_invalidate_all(se), -ENOSYS);
+	assert_int_equal(fake_nreplies(se), 0);
+	fake_session_destroy(se);
+	/* 7.44+: one epoch bump */
+	se = init64(&fs_ops, sizeof(fs_ops), NULL, 45, FUSE_INIT_EXT, &out);
+	assert_int_equal(fastfuse_invalidate_all(se), 0);
+	assert_int_equal(fake_nreplies(se), 1);
+	oh = fake_reply(se, 0, NULL, NULL);
+	assert_int_equal(oh->unique, 0);
+	assert_int_equal(oh->error, FUSE_NOTIFY_INC_EPOCH);
+	fake_session_destroy(se);
+	/* with a map and no epoch: every known name and inode */
+	assert_non_null(mkdtemp(dir));
+	snprintf(policy, sizeof(policy),
+		 "base local\nsource %s\ninvalidation watch\nwatcher inotify\n",
+		 dir);
+	se = init64(&tree_ops, sizeof(tree_ops), policy, 43, FUSE_INIT_EXT,
+		    &out);
+	tree_lookup(se, "f", 0);
+	fake_clear(se);
+	assert_int_equal(fastfuse_invalidate_all(se), 0);
+	assert_int_equal(fake_nreplies(se), 3);	/* f's name; f, root */
+	assert_int_equal(fake_reply(se, 0, NULL, NULL)->error,
+			 FUSE_NOTIFY_INVAL_ENTRY);
+	assert_int_equal(fake_reply(se, 1, NULL, NULL)->error,
+			 FUSE_NOTIFY_INVAL_INODE);
+	assert_int_equal(fake_reply(se, 2, NULL, NULL)->error,
+			 FUSE_NOTIFY_INVAL_INODE);
+	fake_session_destroy(se);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +960,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stateless_and_xattr, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_writeback_forced, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_xattr_bpf_key, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_watch_keys, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_watch_errors, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_struct_sizes, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_passthrough_compiled, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_watch_map, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_invalidate_all, log_setup, log_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
