@@ -146,6 +146,8 @@ struct lf_intr;
 struct lf_dh;
 
 #define LF_ORDER_WORDS 16
+/* How long a lock answer waits for a request that may never come. */
+#define LF_ORDER_WAIT_MS 50
 
 struct fuse {
 	struct fuse_session *se;
@@ -177,6 +179,7 @@ struct fuse {
 	bool order_started;
 	uint64_t order_floor;
 	uint64_t order_done[LF_ORDER_WORDS];
+	unsigned int order_wait_ms;	/* LF_ORDER_WAIT_MS; tests change it */
 };
 
 /* ---- path.c: paths and tree locks -------------------------------------- */

@@ -153,6 +153,7 @@ static int init_sync(struct fuse *f)
 	pthread_cond_init(&f->cleanup_cond, &ca);
 	pthread_mutex_init(&f->order_lock, NULL);
 	pthread_cond_init(&f->order_cond, &ca);
+	f->order_wait_ms = LF_ORDER_WAIT_MS;
 	pthread_condattr_destroy(&ca);
 	return 0;
 }

@@ -25,9 +25,8 @@
  * ordinary requests count as done once they entered this layer, RELEASE
  * once the filesystem's release returned. A unique that never arrives
  * here (answered below this layer, or dropped by the kernel) is given up
- * after LF_ORDER_WAIT_MS.
+ * after f->order_wait_ms (LF_ORDER_WAIT_MS).
  */
-#define LF_ORDER_WAIT_MS	50
 #define UNIQUE_STEP		2	/* odd uniques are INTERRUPTs */
 #define WINDOW			(LF_ORDER_WORDS * 64)
 
@@ -112,7 +111,8 @@ bool lf_hl_order_wait(struct fuse *f, fuse_req_t req)
 	if (!order_needed(f))
 		return false;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_nsec += LF_ORDER_WAIT_MS * 1000000L;
+	ts.tv_sec += f->order_wait_ms / 1000;
+	ts.tv_nsec += (long)(f->order_wait_ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;

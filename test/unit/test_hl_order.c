@@ -221,6 +221,8 @@ static void test_conflict_waits_for_release(void **state)
 
 	(void)state;
 	start();
+	/* a slow machine must not turn the wait into a give-up */
+	F->order_wait_ms = 10000;
 	ra.node = lookup_a();
 	fh = open_a(ra.node);
 	/* no RELEASE before it: a real conflict is answered at once */
