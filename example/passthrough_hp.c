@@ -14,6 +14,7 @@
 #endif
 
 #include "passthrough_hp.h"
+#include "passthrough_common.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,61 +41,7 @@ static struct hp_fs *hp_fs(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-static void hp_reply_status(fuse_req_t req, int res)
-{
-	fuse_reply_err(req, res < 0 ? errno : 0);
-}
-
-static bool hp_is_dot_or_dotdot(const char *name)
-{
-	return name[0] == '.' &&
-	       (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
-}
-
 /* ---- lookup and entry creation ---------------------------------------- */
-
-static void hp_fill_entry(struct hp_fs *fs, struct pl_inode *in,
-			  const struct stat *st, struct fuse_entry_param *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->ino = pl_nodeid(&fs->pl, in);
-	e->attr = *st;
-	e->attr_timeout = fs->timeout;
-	e->entry_timeout = fs->timeout;
-}
-
-/* Looks @name up in the directory open as @dirfd; one reference taken. */
-static int hp_lookup_at(struct hp_fs *fs, int dirfd, const char *name,
-			struct fuse_entry_param *e)
-{
-	struct pl_inode *in;
-	struct stat st;
-	int fd, err;
-
-	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	err = pl_inode_from_fd(&fs->pl, fd, true, &st, &in);
-	if (err)
-		return err;
-	hp_fill_entry(fs, in, &st, e);
-	return 0;
-}
-
-/* Replies with an entry; if the request died meanwhile, the kernel never
- * got the reference, so it is dropped here. */
-static void hp_reply_entry(fuse_req_t req, const struct fuse_entry_param *e)
-{
-	struct hp_fs *fs = hp_fs(req);
-
-	if (fuse_reply_entry(req, e) == -ENOENT)
-		pl_unref(&fs->pl, pl_inode_of(&fs->pl, e->ino), 1);
-}
 
 static void hp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
@@ -114,248 +61,28 @@ static void hp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, -dfd);
 		return;
 	}
-	err = hp_lookup_at(fs, dfd, name, &e);
+	err = pc_lookup_at(&fs->pl, dfd, name, &e);
 	pl_put_fd(&fs->pl, dir);
-	if (err == -ENOENT && fs->timeout > 0) {
+	if (err == -ENOENT && fs->pl.timeout > 0) {
 		/* A negative entry the kernel may cache as long as the rest. */
 		memset(&e, 0, sizeof(e));
-		e.entry_timeout = fs->timeout;
+		e.entry_timeout = fs->pl.timeout;
 		fuse_reply_entry(req, &e);
 	} else if (err) {
 		fuse_reply_err(req, -err);
 	} else {
-		hp_reply_entry(req, &e);
+		pc_reply_entry(req, &e);
 	}
-}
-
-/*
- * The daemon runs as root, so a new object is created as root and then
- * given to the requesting user (allow_other mounts). In a set-group-ID
- * directory the group the kernel chose is kept. chown clears set-ID bits,
- * so those are put back afterwards.
- */
-static int hp_give_to_caller(fuse_req_t req, int dirfd, const char *name,
-			     int fd, mode_t mode)
-{
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	uid_t uid = ctx->uid == geteuid() ? (uid_t)-1 : ctx->uid;
-	gid_t gid = ctx->gid == getegid() ? (gid_t)-1 : ctx->gid;
-	struct stat dst;
-	int res;
-
-	if (gid != (gid_t)-1 && fstat(dirfd, &dst) == 0 &&
-	    (dst.st_mode & S_ISGID))
-		gid = (gid_t)-1;
-	if (uid == (uid_t)-1 && gid == (gid_t)-1)
-		return 0;
-	if (fd >= 0)
-		res = fchown(fd, uid, gid);
-	else
-		res = fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
-	if (res < 0)
-		return -errno;
-	if (!(mode & (S_ISUID | S_ISGID)) || S_ISDIR(mode) || S_ISLNK(mode))
-		return 0;
-	if (fd >= 0)
-		res = fchmod(fd, mode & 07777);
-	else
-		res = fchmodat(dirfd, name, mode & 07777, 0);
-	return res < 0 ? -errno : 0;
-}
-
-/* Creates a directory, device node, fifo, socket or symlink. */
-static void hp_make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
-			 mode_t mode, dev_t rdev, const char *target)
-{
-	struct hp_fs *fs = hp_fs(req);
-	struct pl_inode *dir = pl_inode_of(&fs->pl, parent);
-	struct fuse_entry_param e;
-	int dfd, res, err;
-
-	dfd = pl_get_fd(&fs->pl, dir);
-	if (dfd < 0) {
-		fuse_reply_err(req, -dfd);
-		return;
-	}
-	if (target)
-		res = symlinkat(target, dfd, name);
-	else if (S_ISDIR(mode))
-		res = mkdirat(dfd, name, mode & 07777);
-	else
-		res = mknodat(dfd, name, mode, rdev);
-	err = res < 0 ? -errno : 0;
-	if (!err) {
-		err = hp_give_to_caller(req, dfd, name, -1, mode);
-		if (err)
-			unlinkat(dfd, name, S_ISDIR(mode) ? AT_REMOVEDIR : 0);
-	}
-	if (!err)
-		err = hp_lookup_at(fs, dfd, name, &e);
-	pl_put_fd(&fs->pl, dir);
-	if (err)
-		fuse_reply_err(req, -err);
-	else
-		hp_reply_entry(req, &e);
-}
-
-static void hp_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
-		     mode_t mode, dev_t rdev)
-{
-	hp_make_node(req, parent, name, mode, rdev, NULL);
-}
-
-static void hp_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
-		     mode_t mode)
-{
-	hp_make_node(req, parent, name, S_IFDIR | mode, 0, NULL);
-}
-
-static void hp_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
-		       const char *name)
-{
-	hp_make_node(req, parent, name, S_IFLNK | 0777, 0, link);
-}
-
-static void hp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
-		    const char *name)
-{
-	struct hp_fs *fs = hp_fs(req);
-	struct pl_inode *in = pl_inode_of(&fs->pl, ino);
-	struct pl_inode *dir = pl_inode_of(&fs->pl, parent);
-	char path[PL_PROC_PATH_MAX];
-	struct fuse_entry_param e;
-	struct stat st;
-	int fd, dfd, err = 0;
-
-	fd = pl_get_fd(&fs->pl, in);
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
-		return;
-	}
-	dfd = pl_get_fd(&fs->pl, dir);
-	if (dfd < 0) {
-		err = dfd;
-		goto out;
-	}
-	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc works without. */
-	if (linkat(fd, "", dfd, name, AT_EMPTY_PATH) < 0) {
-		err = -errno;
-		if ((err == -ENOENT || err == -EPERM) && !in->is_symlink) {
-			pl_proc_path(path, fd);
-			err = linkat(AT_FDCWD, path, dfd, name,
-				     AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
-		}
-	}
-	pl_put_fd(&fs->pl, dir);
-	if (!err && fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		err = -errno;
-	if (!err) {
-		pthread_mutex_lock(&fs->pl.lock);
-		in->nlookup++;
-		pthread_mutex_unlock(&fs->pl.lock);
-		hp_fill_entry(fs, in, &st, &e);
-	}
-out:
-	pl_put_fd(&fs->pl, in);
-	if (err)
-		fuse_reply_err(req, -err);
-	else
-		hp_reply_entry(req, &e);
-}
-
-static void hp_unlink_common(fuse_req_t req, fuse_ino_t parent,
-			     const char *name, int flags)
-{
-	struct hp_fs *fs = hp_fs(req);
-	struct pl_inode *dir = pl_inode_of(&fs->pl, parent);
-	int dfd = pl_get_fd(&fs->pl, dir);
-	int res, err;
-
-	if (dfd < 0) {
-		fuse_reply_err(req, -dfd);
-		return;
-	}
-	/* The last name of a known inode: its handle stops opening. */
-	pl_keep_alive(&fs->pl, dfd, name);
-	res = unlinkat(dfd, name, flags);
-	err = res < 0 ? errno : 0;
-	pl_put_fd(&fs->pl, dir);
-	fuse_reply_err(req, err);
-}
-
-static void hp_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	hp_unlink_common(req, parent, name, 0);
-}
-
-static void hp_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	hp_unlink_common(req, parent, name, AT_REMOVEDIR);
-}
-
-static void hp_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
-		      fuse_ino_t newparent, const char *newname,
-		      unsigned int flags)
-{
-	struct hp_fs *fs = hp_fs(req);
-	struct pl_inode *from = pl_inode_of(&fs->pl, parent);
-	struct pl_inode *to = pl_inode_of(&fs->pl, newparent);
-	int ffd, tfd, res, err;
-
-	ffd = pl_get_fd(&fs->pl, from);
-	if (ffd < 0) {
-		fuse_reply_err(req, -ffd);
-		return;
-	}
-	tfd = pl_get_fd(&fs->pl, to);
-	if (tfd < 0) {
-		pl_put_fd(&fs->pl, from);
-		fuse_reply_err(req, -tfd);
-		return;
-	}
-	if (!(flags & (RENAME_EXCHANGE | RENAME_NOREPLACE)))
-		pl_keep_alive(&fs->pl, tfd, newname);
-	res = renameat2(ffd, name, tfd, newname, flags);
-	err = res < 0 ? errno : 0;
-	pl_put_fd(&fs->pl, to);
-	pl_put_fd(&fs->pl, from);
-	fuse_reply_err(req, err);
-}
-
-static void hp_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
-{
-	struct hp_fs *fs = hp_fs(req);
-
-	pl_unref(&fs->pl, pl_inode_of(&fs->pl, ino), nlookup);
-	fuse_reply_none(req);
-}
-
-static void hp_forget_multi(fuse_req_t req, size_t count,
-			    struct fuse_forget_data *forgets)
-{
-	struct hp_fs *fs = hp_fs(req);
-
-	for (size_t i = 0; i < count; i++)
-		pl_unref(&fs->pl, pl_inode_of(&fs->pl, forgets[i].ino),
-			 forgets[i].nlookup);
-	fuse_reply_none(req);
 }
 
 /* ---- attributes --------------------------------------------------------- */
-
-/* Directory handles are not descriptors, so a handle the kernel passes
- * along with a directory must be ignored. */
-static int hp_file_fd(struct pl_inode *in, struct fuse_file_info *fi)
-{
-	return fi && !in->is_dir ? (int)fi->fh : -1;
-}
 
 static void hp_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	struct hp_fs *fs = hp_fs(req);
 	struct pl_inode *in = pl_inode_of(&fs->pl, ino);
-	int ffd = hp_file_fd(in, fi);
+	int ffd = pc_file_fd(in, fi);
 	struct stat st;
 	int fd, res;
 
@@ -376,30 +103,7 @@ static void hp_getattr(fuse_req_t req, fuse_ino_t ino,
 	if (res < 0)
 		fuse_reply_err(req, errno);
 	else
-		fuse_reply_attr(req, &st, fs->timeout);
-}
-
-static int hp_set_times(int fd, int ffd, const struct stat *attr, int valid)
-{
-	struct timespec tv[2] = {
-		{ .tv_nsec = UTIME_OMIT },
-		{ .tv_nsec = UTIME_OMIT },
-	};
-	int res;
-
-	if (valid & FUSE_SET_ATTR_ATIME_NOW)
-		tv[0].tv_nsec = UTIME_NOW;
-	else if (valid & FUSE_SET_ATTR_ATIME)
-		tv[0] = attr->st_atim;
-	if (valid & FUSE_SET_ATTR_MTIME_NOW)
-		tv[1].tv_nsec = UTIME_NOW;
-	else if (valid & FUSE_SET_ATTR_MTIME)
-		tv[1] = attr->st_mtim;
-	if (ffd >= 0)
-		res = futimens(ffd, tv);
-	else
-		res = utimensat(fd, "", tv, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
-	return res < 0 ? -errno : 0;
+		fuse_reply_attr(req, &st, fs->pl.timeout);
 }
 
 /*
@@ -468,7 +172,7 @@ static int hp_apply_setattr(struct pl_inode *in, int fd, int ffd,
 			return -errno;
 	}
 	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))
-		return hp_set_times(fd, ffd, attr, valid);
+		return pc_set_times(fd, ffd, attr, valid);
 	return 0;
 }
 
@@ -485,14 +189,14 @@ static void hp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, -fd);
 		return;
 	}
-	err = hp_apply_setattr(in, fd, hp_file_fd(in, fi), attr, valid);
+	err = hp_apply_setattr(in, fd, pc_file_fd(in, fi), attr, valid);
 	if (!err && fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		err = -errno;
 	pl_put_fd(&fs->pl, in);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
-		fuse_reply_attr(req, &st, fs->timeout);
+		fuse_reply_attr(req, &st, fs->pl.timeout);
 }
 
 static void hp_statx(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
@@ -500,7 +204,7 @@ static void hp_statx(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
 {
 	struct hp_fs *fs = hp_fs(req);
 	struct pl_inode *in = pl_inode_of(&fs->pl, ino);
-	int ffd = hp_file_fd(in, fi);
+	int ffd = pc_file_fd(in, fi);
 	int sync = flags & AT_STATX_SYNC_TYPE;
 	struct statx stx;
 	int fd, res;
@@ -524,54 +228,7 @@ static void hp_statx(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
 	if (res < 0)
 		fuse_reply_err(req, errno);
 	else
-		fuse_reply_statx(req, 0, &stx, fs->timeout);
-}
-
-static void hp_readlink(fuse_req_t req, fuse_ino_t ino)
-{
-	struct hp_fs *fs = hp_fs(req);
-	struct pl_inode *in = pl_inode_of(&fs->pl, ino);
-	char buf[PATH_MAX + 1];
-	ssize_t n;
-	int fd;
-
-	fd = pl_get_fd(&fs->pl, in);
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
-		return;
-	}
-	n = readlinkat(fd, "", buf, sizeof(buf));
-	if (n < 0)
-		n = -errno;
-	pl_put_fd(&fs->pl, in);
-	if (n < 0)
-		fuse_reply_err(req, (int)-n);
-	else if ((size_t)n == sizeof(buf))
-		fuse_reply_err(req, ENAMETOOLONG);
-	else {
-		buf[n] = '\0';
-		fuse_reply_readlink(req, buf);
-	}
-}
-
-static void hp_statfs(fuse_req_t req, fuse_ino_t ino)
-{
-	struct hp_fs *fs = hp_fs(req);
-	struct pl_inode *in = pl_inode_of(&fs->pl, ino);
-	struct statvfs sv;
-	int fd, res;
-
-	fd = pl_get_fd(&fs->pl, in);
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
-		return;
-	}
-	res = fstatvfs(fd, &sv) < 0 ? -errno : 0;
-	pl_put_fd(&fs->pl, in);
-	if (res < 0)
-		fuse_reply_err(req, -res);
-	else
-		fuse_reply_statfs(req, &sv);
+		fuse_reply_statx(req, 0, &stx, fs->pl.timeout);
 }
 
 /* ---- directories -------------------------------------------------------- */
@@ -613,7 +270,7 @@ static void hp_opendir(fuse_req_t req, fuse_ino_t ino,
 	pthread_mutex_init(&d->lock, NULL);
 	fi->fh = (uintptr_t)d;
 	/* The source changes only through us unless --nocache. */
-	if (fs->timeout > 0) {
+	if (fs->pl.timeout > 0) {
 		fi->keep_cache = 1;
 		fi->cache_readdir = 1;
 	}
@@ -647,8 +304,8 @@ static size_t hp_add_entry(fuse_req_t req, struct hp_dir *d, char *buf,
 		return fuse_add_direntry(req, buf, rem, ent->d_name, &e.attr,
 					 ent->d_off);
 	/* "." and ".." carry no lookup reference (node id 0). */
-	if (!hp_is_dot_or_dotdot(ent->d_name)) {
-		err = hp_lookup_at(fs, dirfd(d->dp), ent->d_name, &e);
+	if (!pc_is_dot_or_dotdot(ent->d_name)) {
+		err = pc_lookup_at(&fs->pl, dirfd(d->dp), ent->d_name, &e);
 		if (err) {
 			*ret_err = -err;
 			return 0;
@@ -740,7 +397,7 @@ static void hp_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 	int fd = dirfd(hp_dir(fi)->dp);
 
 	(void)ino;
-	hp_reply_status(req, datasync ? fdatasync(fd) : fsync(fd));
+	pc_reply_status(req, datasync ? fdatasync(fd) : fsync(fd));
 }
 
 /* ---- open files --------------------------------------------------------- */
@@ -784,8 +441,8 @@ static void hp_set_open_reply(fuse_req_t req, struct pl_inode *in, int fd,
 	if (!fs->passthrough && (fi->flags & O_DIRECT))
 		fi->direct_io = 1;
 	fi->parallel_direct_writes = 1;
-	fi->keep_cache = fs->timeout > 0;
-	fi->noflush = fs->timeout == 0 && (fi->flags & O_ACCMODE) == O_RDONLY;
+	fi->keep_cache = fs->pl.timeout > 0;
+	fi->noflush = fs->pl.timeout == 0 && (fi->flags & O_ACCMODE) == O_RDONLY;
 	if (fs->passthrough) {
 		fi->backing_id = hp_backing_get(fs, req, in, fd);
 		if (fi->backing_id)
@@ -821,7 +478,7 @@ static void hp_finish_create(fuse_req_t req, struct pl_inode *dir, int dfd,
 	int err = 0;
 
 	if (created)
-		err = hp_give_to_caller(req, dfd, name, fd, mode);
+		err = pc_give_to_caller(&fs->pl, req, dfd, name, fd, mode);
 	if (!err && fstat(fd, &st) < 0)
 		err = -errno;
 	if (!err)
@@ -835,40 +492,12 @@ static void hp_finish_create(fuse_req_t req, struct pl_inode *dir, int dfd,
 		return;
 	}
 	pl_hold(&fs->pl, in);
-	hp_fill_entry(fs, in, &st, &e);
+	pc_fill_entry(&fs->pl, in, &st, &e);
 	hp_set_open_reply(req, in, fd, fi);
 	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
 		hp_undo_open(fs, in, fi);
 		pl_unref(&fs->pl, in, 1);
 	}
-}
-
-/* O_CREAT open that tells whether the file is new: an existing file keeps
- * its owner. O_EXCL first, then a plain open, again if it vanished. */
-static int hp_open_create(int dfd, const char *name, int flags, mode_t mode,
-			  bool *ret_created)
-{
-	int fd;
-
-	for (int i = 0; i < 8; i++) {
-		fd = openat(dfd, name, flags | O_CREAT | O_EXCL, mode);
-		if (fd >= 0) {
-			*ret_created = true;
-			return fd;
-		}
-		if (errno != EEXIST || (flags & O_EXCL))
-			return -errno;
-		fd = openat(dfd, name, flags);
-		if (fd >= 0) {
-			*ret_created = false;
-			return fd;
-		}
-		if (errno != ENOENT)
-			return -errno;
-	}
-	fd = openat(dfd, name, flags | O_CREAT, mode);
-	*ret_created = false;
-	return fd < 0 ? -errno : fd;
 }
 
 static void hp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -884,7 +513,7 @@ static void hp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, -dfd);
 		return;
 	}
-	fd = hp_open_create(dfd, name, hp_open_flags(fs, fi->flags) & ~O_CREAT,
+	fd = pc_open_create(dfd, name, hp_open_flags(fs, fi->flags) & ~O_CREAT,
 			    mode, &created);
 	if (fd >= 0) {
 		hp_finish_create(req, dir, dfd, name, created, fd, mode, fi);
@@ -960,29 +589,6 @@ static void hp_release(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
-/* close() of a duplicate is what the source filesystem sees as the
- * application's close: NFS flushes there, POSIX locks are dropped. */
-static void hp_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	int fd = dup((int)fi->fh);
-
-	(void)ino;
-	if (fd < 0) {
-		fuse_reply_err(req, errno);
-		return;
-	}
-	hp_reply_status(req, close(fd));
-}
-
-static void hp_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
-		     struct fuse_file_info *fi)
-{
-	int fd = (int)fi->fh;
-
-	(void)ino;
-	hp_reply_status(req, datasync ? fdatasync(fd) : fsync(fd));
-}
-
 static enum fuse_buf_copy_flags hp_copy_flags(const struct hp_fs *fs)
 {
 	return fs->nosplice ? FUSE_BUF_NO_SPLICE : FUSE_BUF_SPLICE_MOVE;
@@ -1022,51 +628,6 @@ static void hp_write_buf(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, (int)-res);
 	else
 		fuse_reply_write(req, (size_t)res);
-}
-
-static void hp_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
-			 off_t offset, off_t length, struct fuse_file_info *fi)
-{
-	(void)ino;
-	hp_reply_status(req, fallocate((int)fi->fh, mode, offset, length));
-}
-
-static void hp_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
-		     int op)
-{
-	(void)ino;
-	hp_reply_status(req, flock((int)fi->fh, op));
-}
-
-static void hp_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
-			       off_t off_in, struct fuse_file_info *fi_in,
-			       fuse_ino_t ino_out, off_t off_out,
-			       struct fuse_file_info *fi_out, size_t len,
-			       int flags)
-{
-	ssize_t res;
-
-	(void)ino_in;
-	(void)ino_out;
-	res = copy_file_range((int)fi_in->fh, &off_in, (int)fi_out->fh,
-			      &off_out, len, (unsigned int)flags);
-	if (res < 0)
-		fuse_reply_err(req, errno);
-	else
-		fuse_reply_write(req, (size_t)res);
-}
-
-static void hp_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
-		     struct fuse_file_info *fi)
-{
-	off_t res;
-
-	(void)ino;
-	res = lseek((int)fi->fh, off, whence);
-	if (res < 0)
-		fuse_reply_err(req, errno);
-	else
-		fuse_reply_lseek(req, res);
 }
 
 /* ---- extended attributes ------------------------------------------------ */
@@ -1180,7 +741,7 @@ static void hp_init(void *userdata, struct fuse_conn_info *conn)
 		fs->passthrough = false;
 		fprintf(stderr, "passthrough_hp: passthrough=off:not_offered (kernel without FUSE_PASSTHROUGH)\n");
 	}
-	fs->writeback_on = fs->timeout > 0 && !fs->passthrough &&
+	fs->writeback_on = fs->pl.timeout > 0 && !fs->passthrough &&
 			   fuse_set_feature_flag(conn, FUSE_CAP_WRITEBACK_CACHE);
 	hp_want(conn, FUSE_CAP_SPLICE_READ, !fs->nosplice);
 	hp_want(conn, FUSE_CAP_SPLICE_WRITE, !fs->nosplice);
@@ -1208,18 +769,18 @@ static void hp_init(void *userdata, struct fuse_conn_info *conn)
 const struct fuse_lowlevel_ops hp_ops = {
 	.init = hp_init,
 	.lookup = hp_lookup,
-	.mkdir = hp_mkdir,
-	.mknod = hp_mknod,
-	.symlink = hp_symlink,
-	.link = hp_link,
-	.unlink = hp_unlink,
-	.rmdir = hp_rmdir,
-	.rename = hp_rename,
-	.forget = hp_forget,
-	.forget_multi = hp_forget_multi,
+	.mkdir = pc_mkdir,
+	.mknod = pc_mknod,
+	.symlink = pc_symlink,
+	.link = pc_link,
+	.unlink = pc_unlink,
+	.rmdir = pc_rmdir,
+	.rename = pc_rename,
+	.forget = pc_forget,
+	.forget_multi = pc_forget_multi,
 	.getattr = hp_getattr,
 	.setattr = hp_setattr,
-	.readlink = hp_readlink,
+	.readlink = pc_readlink,
 	.opendir = hp_opendir,
 	.readdir = hp_readdir,
 	.readdirplus = hp_readdirplus,
@@ -1229,18 +790,18 @@ const struct fuse_lowlevel_ops hp_ops = {
 	.tmpfile = hp_tmpfile,
 	.open = hp_open,
 	.release = hp_release,
-	.flush = hp_flush,
-	.fsync = hp_fsync,
+	.flush = pc_flush,
+	.fsync = pc_fsync,
 	.read = hp_read,
 	.write_buf = hp_write_buf,
-	.statfs = hp_statfs,
-	.fallocate = hp_fallocate,
-	.flock = hp_flock,
+	.statfs = pc_statfs,
+	.fallocate = pc_fallocate,
+	.flock = pc_flock,
 	.getxattr = hp_getxattr,
 	.listxattr = hp_listxattr,
 	.setxattr = hp_setxattr,
 	.removexattr = hp_removexattr,
-	.copy_file_range = hp_copy_file_range,
-	.lseek = hp_lseek,
+	.copy_file_range = pc_copy_file_range,
+	.lseek = pc_lseek,
 	.statx = hp_statx,
 };

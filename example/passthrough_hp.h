@@ -12,6 +12,7 @@
 #include "passthrough_ll.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 struct hp_backing;
 
@@ -32,7 +33,6 @@ struct hp_fs {
 	int num_threads;		/* --num-threads=N; -1: library default */
 	char *mount_opts;		/* everything given with -o, joined */
 	const char *mountpoint;
-	double timeout;			/* entry/attr timeout: 0 or 1 day */
 
 	struct fuse_session *se;
 
@@ -63,5 +63,9 @@ void hp_backing_put(struct hp_fs *fs, fuse_req_t req, struct pl_inode *in);
 
 /* The request handlers (passthrough_hp.c). */
 extern const struct fuse_lowlevel_ops hp_ops;
+
+/* The shared handlers (passthrough_common.c) find the inode table at the
+ * start of the session data. */
+_Static_assert(offsetof(struct hp_fs, pl) == 0, "pl must come first");
 
 #endif /* PASSTHROUGH_HP_H_ */

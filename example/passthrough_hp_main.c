@@ -303,7 +303,7 @@ static int hp_parse_cmdline(struct hp_fs *fs, int argc, char *argv[])
 	}
 	if (fs->debug || fs->debug_fuse)
 		fs->foreground = true;
-	fs->timeout = fs->nocache ? 0.0 : 86400.0;
+	fs->pl.timeout = fs->nocache ? 0.0 : 86400.0;
 	return 0;
 args:
 	fprintf(stderr, "%s: invalid number of arguments\n", argv[0]);

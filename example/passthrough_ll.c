@@ -13,6 +13,7 @@
 #endif
 
 #include "passthrough_ll.h"
+#include "passthrough_common.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -115,54 +116,7 @@ static struct pl_fs *pl_fs(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-static bool pl_is_dot_or_dotdot(const char *name)
-{
-	return name[0] == '.' &&
-	       (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
-}
-
-static void pl_reply_status(fuse_req_t req, int res)
-{
-	fuse_reply_err(req, res < 0 ? errno : 0);
-}
-
 /* ---- lookup and entry creation ---------------------------------------- */
-
-static void pl_fill_entry(struct pl_fs *fs, struct pl_inode *in,
-			  const struct stat *st, struct fuse_entry_param *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->ino = pl_nodeid(fs, in);
-	e->attr = *st;
-	e->attr_timeout = fs->timeout;
-	e->entry_timeout = fs->timeout;
-}
-
-/* Looks @name up in the directory open as @dirfd; one reference taken. */
-static int pl_lookup_at(struct pl_fs *fs, int dirfd, const char *name,
-			struct fuse_entry_param *e)
-{
-	struct pl_inode *in;
-	struct stat st;
-	int fd, err;
-
-	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	err = pl_inode_from_fd(fs, fd, true, &st, &in);
-	if (err)
-		return err;
-	pl_fill_entry(fs, in, &st, e);
-	if (fs->debug)
-		fuse_log(FUSE_LOG_DEBUG, "  %s -> %" PRIu64 "\n", name,
-			 (uint64_t)e->ino);
-	return 0;
-}
 
 static int pl_lookup_in(struct pl_fs *fs, struct pl_inode *dir,
 			const char *name, struct fuse_entry_param *e)
@@ -172,19 +126,9 @@ static int pl_lookup_in(struct pl_fs *fs, struct pl_inode *dir,
 
 	if (dfd < 0)
 		return dfd;
-	err = pl_lookup_at(fs, dfd, name, e);
+	err = pc_lookup_at(fs, dfd, name, e);
 	pl_put_fd(fs, dir);
 	return err;
-}
-
-/* Replies with an entry; if the request died meanwhile, the kernel never
- * got the reference, so it is dropped here. */
-static void pl_reply_entry(fuse_req_t req, const struct fuse_entry_param *e)
-{
-	struct pl_fs *fs = pl_fs(req);
-
-	if (fuse_reply_entry(req, e) == -ENOENT)
-		pl_unref(fs, pl_inode_of(fs, e->ino), 1);
 }
 
 static void pl_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -204,247 +148,15 @@ static void pl_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (err)
 		fuse_reply_err(req, -err);
 	else
-		pl_reply_entry(req, &e);
-}
-
-/*
- * Makes a new object belong to the requesting user: the daemon runs as
- * root, so it is created as root and then given away. In a set-group-ID
- * directory the group the kernel chose (the directory's) is kept. Giving
- * a file away clears its set-ID bits, so those are put back afterwards.
- */
-static int pl_give_to_caller(struct pl_fs *fs, fuse_req_t req, int dirfd,
-			     const char *name, int fd, mode_t mode)
-{
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	uid_t uid = ctx->uid == fs->uid ? (uid_t)-1 : ctx->uid;
-	gid_t gid = ctx->gid == fs->gid ? (gid_t)-1 : ctx->gid;
-	struct stat dst;
-	int res;
-
-	if (gid != (gid_t)-1 && fstat(dirfd, &dst) == 0 &&
-	    (dst.st_mode & S_ISGID))
-		gid = (gid_t)-1;
-	if (uid == (uid_t)-1 && gid == (gid_t)-1)
-		return 0;
-	if (fd >= 0)
-		res = fchown(fd, uid, gid);
-	else
-		res = fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
-	if (res < 0)
-		return -errno;
-	if (!(mode & (S_ISUID | S_ISGID)) || S_ISDIR(mode) || S_ISLNK(mode))
-		return 0;
-	if (fd >= 0)
-		res = fchmod(fd, mode & 07777);
-	else
-		res = fchmodat(dirfd, name, mode & 07777, 0);
-	return res < 0 ? -errno : 0;
-}
-
-/* Creates a directory, device node, fifo, socket or symlink. */
-static void pl_make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
-			 mode_t mode, dev_t rdev, const char *target)
-{
-	struct pl_fs *fs = pl_fs(req);
-	struct pl_inode *dir = pl_inode_of(fs, parent);
-	struct fuse_entry_param e;
-	int dfd, res, err;
-
-	dfd = pl_get_fd(fs, dir);
-	if (dfd < 0) {
-		fuse_reply_err(req, -dfd);
-		return;
-	}
-	if (target)
-		res = symlinkat(target, dfd, name);
-	else if (S_ISDIR(mode))
-		res = mkdirat(dfd, name, mode & 07777);
-	else
-		res = mknodat(dfd, name, mode, rdev);
-	err = res < 0 ? -errno : 0;
-	if (!err) {
-		err = pl_give_to_caller(fs, req, dfd, name, -1, mode);
-		if (err)
-			unlinkat(dfd, name, S_ISDIR(mode) ? AT_REMOVEDIR : 0);
-	}
-	if (!err)
-		err = pl_lookup_at(fs, dfd, name, &e);
-	pl_put_fd(fs, dir);
-	if (err)
-		fuse_reply_err(req, -err);
-	else
-		pl_reply_entry(req, &e);
-}
-
-static void pl_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
-		     mode_t mode, dev_t rdev)
-{
-	pl_make_node(req, parent, name, mode, rdev, NULL);
-}
-
-static void pl_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
-		     mode_t mode)
-{
-	pl_make_node(req, parent, name, S_IFDIR | mode, 0, NULL);
-}
-
-static void pl_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
-		       const char *name)
-{
-	pl_make_node(req, parent, name, S_IFLNK | 0777, 0, link);
-}
-
-/* Hard-links the inode open as @fd. AT_EMPTY_PATH needs the
- * CAP_DAC_READ_SEARCH we have as root; /proc is the unprivileged way. */
-static int pl_link_fd(struct pl_inode *in, int fd, int dfd, const char *name)
-{
-	char path[PL_PROC_PATH_MAX];
-
-	if (linkat(fd, "", dfd, name, AT_EMPTY_PATH) == 0)
-		return 0;
-	if ((errno != ENOENT && errno != EPERM) || in->is_symlink)
-		return -errno;
-	pl_proc_path(path, fd);
-	if (linkat(AT_FDCWD, path, dfd, name, AT_SYMLINK_FOLLOW) < 0)
-		return -errno;
-	return 0;
-}
-
-static void pl_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
-		    const char *name)
-{
-	struct pl_fs *fs = pl_fs(req);
-	struct pl_inode *in = pl_inode_of(fs, ino);
-	struct pl_inode *dir = pl_inode_of(fs, parent);
-	struct fuse_entry_param e;
-	struct stat st;
-	int fd, dfd, err;
-
-	fd = pl_get_fd(fs, in);
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
-		return;
-	}
-	dfd = pl_get_fd(fs, dir);
-	if (dfd < 0) {
-		err = dfd;
-		goto out;
-	}
-	err = pl_link_fd(in, fd, dfd, name);
-	pl_put_fd(fs, dir);
-	if (!err && fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		err = -errno;
-	if (!err) {
-		pthread_mutex_lock(&fs->lock);
-		in->nlookup++;
-		pthread_mutex_unlock(&fs->lock);
-		pl_fill_entry(fs, in, &st, &e);
-	}
-out:
-	pl_put_fd(fs, in);
-	if (err)
-		fuse_reply_err(req, -err);
-	else
-		pl_reply_entry(req, &e);
-}
-
-static void pl_unlink_common(fuse_req_t req, fuse_ino_t parent,
-			     const char *name, int flags)
-{
-	struct pl_fs *fs = pl_fs(req);
-	struct pl_inode *dir = pl_inode_of(fs, parent);
-	int dfd = pl_get_fd(fs, dir);
-	int res, err;
-
-	if (dfd < 0) {
-		fuse_reply_err(req, -dfd);
-		return;
-	}
-	pl_keep_alive(fs, dfd, name);
-	res = unlinkat(dfd, name, flags);
-	err = res < 0 ? errno : 0;
-	/* Before the reply: after it the kernel may forget the directory. */
-	pl_put_fd(fs, dir);
-	fuse_reply_err(req, err);
-}
-
-static void pl_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	pl_unlink_common(req, parent, name, 0);
-}
-
-static void pl_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	pl_unlink_common(req, parent, name, AT_REMOVEDIR);
-}
-
-static void pl_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
-		      fuse_ino_t newparent, const char *newname,
-		      unsigned int flags)
-{
-	struct pl_fs *fs = pl_fs(req);
-	struct pl_inode *from = pl_inode_of(fs, parent);
-	struct pl_inode *to = pl_inode_of(fs, newparent);
-	int ffd, tfd, res, err;
-
-	ffd = pl_get_fd(fs, from);
-	if (ffd < 0) {
-		fuse_reply_err(req, -ffd);
-		return;
-	}
-	tfd = pl_get_fd(fs, to);
-	if (tfd < 0) {
-		pl_put_fd(fs, from);
-		fuse_reply_err(req, -tfd);
-		return;
-	}
-	/* RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT: the source
-	 * filesystem decides what it supports. */
-	if (!(flags & (RENAME_EXCHANGE | RENAME_NOREPLACE)))
-		pl_keep_alive(fs, tfd, newname);
-	res = renameat2(ffd, name, tfd, newname, flags);
-	err = res < 0 ? errno : 0;
-	pl_put_fd(fs, to);
-	pl_put_fd(fs, from);
-	fuse_reply_err(req, err);
-}
-
-static void pl_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
-{
-	struct pl_fs *fs = pl_fs(req);
-
-	if (fs->debug)
-		fuse_log(FUSE_LOG_DEBUG, "forget(ino=%" PRIu64 ", n=%" PRIu64 ")\n",
-			 (uint64_t)ino, nlookup);
-	pl_unref(fs, pl_inode_of(fs, ino), nlookup);
-	fuse_reply_none(req);
-}
-
-static void pl_forget_multi(fuse_req_t req, size_t count,
-			    struct fuse_forget_data *forgets)
-{
-	struct pl_fs *fs = pl_fs(req);
-
-	for (size_t i = 0; i < count; i++)
-		pl_unref(fs, pl_inode_of(fs, forgets[i].ino),
-			 forgets[i].nlookup);
-	fuse_reply_none(req);
+		pc_reply_entry(req, &e);
 }
 
 /* ---- attributes --------------------------------------------------------- */
 
-/* Directory handles are not descriptors (see pl_opendir), so a handle the
- * kernel passes along with a directory must be ignored. */
-static int pl_file_fd(struct pl_inode *in, struct fuse_file_info *fi)
-{
-	return fi && !in->is_dir ? (int)fi->fh : -1;
-}
-
 static int pl_stat_inode(struct pl_fs *fs, struct pl_inode *in,
 			 struct fuse_file_info *fi, struct stat *st)
 {
-	int ffd = pl_file_fd(in, fi);
+	int ffd = pc_file_fd(in, fi);
 	int fd, res;
 
 	if (ffd >= 0)
@@ -471,29 +183,6 @@ static void pl_getattr(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, -err);
 	else
 		fuse_reply_attr(req, &st, fs->timeout);
-}
-
-static int pl_set_times(int fd, int ffd, const struct stat *attr, int valid)
-{
-	struct timespec tv[2] = {
-		{ .tv_nsec = UTIME_OMIT },
-		{ .tv_nsec = UTIME_OMIT },
-	};
-	int res;
-
-	if (valid & FUSE_SET_ATTR_ATIME_NOW)
-		tv[0].tv_nsec = UTIME_NOW;
-	else if (valid & FUSE_SET_ATTR_ATIME)
-		tv[0] = attr->st_atim;
-	if (valid & FUSE_SET_ATTR_MTIME_NOW)
-		tv[1].tv_nsec = UTIME_NOW;
-	else if (valid & FUSE_SET_ATTR_MTIME)
-		tv[1] = attr->st_mtim;
-	if (ffd >= 0)
-		res = futimens(ffd, tv);
-	else
-		res = utimensat(fd, "", tv, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
-	return res < 0 ? -errno : 0;
 }
 
 /* Applies the requested changes in the order chown, chmod, truncate,
@@ -533,7 +222,7 @@ static int pl_apply_setattr(struct pl_inode *in, int fd, int ffd,
 			return -errno;
 	}
 	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))
-		return pl_set_times(fd, ffd, attr, valid);
+		return pc_set_times(fd, ffd, attr, valid);
 	return 0;
 }
 
@@ -550,7 +239,7 @@ static void pl_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, -fd);
 		return;
 	}
-	err = pl_apply_setattr(in, fd, pl_file_fd(in, fi), attr, valid);
+	err = pl_apply_setattr(in, fd, pc_file_fd(in, fi), attr, valid);
 	if (!err && fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		err = -errno;
 	pl_put_fd(fs, in);
@@ -566,7 +255,7 @@ static void pl_statx(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
 {
 	struct pl_fs *fs = pl_fs(req);
 	struct pl_inode *in = pl_inode_of(fs, ino);
-	int ffd = pl_file_fd(in, fi);
+	int ffd = pc_file_fd(in, fi);
 	int sync = flags & AT_STATX_SYNC_TYPE;
 	struct statx stx;
 	int fd, res;
@@ -590,57 +279,6 @@ static void pl_statx(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
 		fuse_reply_statx(req, 0, &stx, fs->timeout);
 }
 #endif
-
-static void pl_readlink(fuse_req_t req, fuse_ino_t ino)
-{
-	struct pl_fs *fs = pl_fs(req);
-	struct pl_inode *in = pl_inode_of(fs, ino);
-	char buf[PATH_MAX + 1];
-	ssize_t n;
-	int fd;
-
-	fd = pl_get_fd(fs, in);
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
-		return;
-	}
-	n = readlinkat(fd, "", buf, sizeof(buf));
-	if (n < 0)
-		n = -errno;
-	pl_put_fd(fs, in);
-	if (n < 0) {
-		fuse_reply_err(req, (int)-n);
-		return;
-	}
-	if ((size_t)n == sizeof(buf)) {
-		fuse_reply_err(req, ENAMETOOLONG);
-		return;
-	}
-	buf[n] = '\0';
-	fuse_reply_readlink(req, buf);
-}
-
-static void pl_statfs(fuse_req_t req, fuse_ino_t ino)
-{
-	struct pl_fs *fs = pl_fs(req);
-	struct pl_inode *in = pl_inode_of(fs, ino);
-	struct statvfs sv;
-	int fd, res;
-
-	fd = pl_get_fd(fs, in);
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
-		return;
-	}
-	res = fstatvfs(fd, &sv);
-	if (res < 0)
-		res = -errno;
-	pl_put_fd(fs, in);
-	if (res < 0)
-		fuse_reply_err(req, -res);
-	else
-		fuse_reply_statfs(req, &sv);
-}
 
 /* ---- directories -------------------------------------------------------- */
 
@@ -709,8 +347,8 @@ static size_t pl_add_entry(fuse_req_t req, struct pl_dir *d, char *buf,
 		return fuse_add_direntry(req, buf, rem, ent->d_name, &e.attr,
 					 ent->d_off);
 	/* "." and ".." carry no lookup reference (node id 0). */
-	if (!pl_is_dot_or_dotdot(ent->d_name)) {
-		err = pl_lookup_at(fs, dirfd(d->dp), ent->d_name, &e);
+	if (!pc_is_dot_or_dotdot(ent->d_name)) {
+		err = pc_lookup_at(fs, dirfd(d->dp), ent->d_name, &e);
 		if (err) {
 			*ret_err = -err;
 			return 0;
@@ -802,7 +440,7 @@ static void pl_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 	int fd = dirfd(pl_dir(fi)->dp);
 
 	(void)ino;
-	pl_reply_status(req, datasync ? fdatasync(fd) : fsync(fd));
+	pc_reply_status(req, datasync ? fdatasync(fd) : fsync(fd));
 }
 
 /* ---- files -------------------------------------------------------------- */
@@ -866,7 +504,7 @@ static void pl_finish_create(fuse_req_t req, struct pl_inode *dir, int dfd,
 	int err = 0;
 
 	if (created)
-		err = pl_give_to_caller(fs, req, dfd, name, fd, mode);
+		err = pc_give_to_caller(fs, req, dfd, name, fd, mode);
 	if (!err && fstat(fd, &st) < 0)
 		err = -errno;
 	if (!err)
@@ -880,42 +518,10 @@ static void pl_finish_create(fuse_req_t req, struct pl_inode *dir, int dfd,
 		return;
 	}
 	pl_hold(fs, in);
-	pl_fill_entry(fs, in, &st, &e);
+	pc_fill_entry(fs, in, &st, &e);
 	fi->fh = (uint64_t)fd;
 	pl_set_file_cache(fs, fi);
 	pl_reply_create(req, in, &e, fi);
-}
-
-/*
- * O_CREAT open that tells whether the file is new: an existing file must
- * keep its owner. Tries O_EXCL first, then a plain open, and again if the
- * file vanished in between.
- */
-static int pl_open_create(int dfd, const char *name, int flags, mode_t mode,
-			  bool *ret_created)
-{
-	int fd;
-
-	for (int i = 0; i < 8; i++) {
-		fd = openat(dfd, name, flags | O_CREAT | O_EXCL, mode);
-		if (fd >= 0) {
-			*ret_created = true;
-			return fd;
-		}
-		if (errno != EEXIST || (flags & O_EXCL))
-			return -errno;
-		fd = openat(dfd, name, flags);
-		if (fd >= 0) {
-			*ret_created = false;
-			return fd;
-		}
-		if (errno != ENOENT)
-			return -errno;
-	}
-	/* Still racing (or a dangling symlink): let open() decide. */
-	fd = openat(dfd, name, flags | O_CREAT, mode);
-	*ret_created = false;
-	return fd < 0 ? -errno : fd;
 }
 
 static void pl_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -934,7 +540,7 @@ static void pl_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, -dfd);
 		return;
 	}
-	fd = pl_open_create(dfd, name, pl_open_flags(fs, fi->flags) & ~O_CREAT,
+	fd = pc_open_create(dfd, name, pl_open_flags(fs, fi->flags) & ~O_CREAT,
 			    mode, &created);
 	if (fd >= 0) {
 		pl_finish_create(req, dir, dfd, name, created, fd, mode, fi);
@@ -1013,29 +619,6 @@ static void pl_release(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
-/* close() of a duplicate is what the underlying filesystem sees as the
- * application's close: NFS flushes there, and POSIX locks are dropped. */
-static void pl_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	int fd = dup((int)fi->fh);
-
-	(void)ino;
-	if (fd < 0) {
-		fuse_reply_err(req, errno);
-		return;
-	}
-	pl_reply_status(req, close(fd));
-}
-
-static void pl_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
-		     struct fuse_file_info *fi)
-{
-	int fd = (int)fi->fh;
-
-	(void)ino;
-	pl_reply_status(req, datasync ? fdatasync(fd) : fsync(fd));
-}
-
 static void pl_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -1064,51 +647,6 @@ static void pl_write_buf(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, (int)-res);
 	else
 		fuse_reply_write(req, (size_t)res);
-}
-
-static void pl_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
-			 off_t offset, off_t length, struct fuse_file_info *fi)
-{
-	(void)ino;
-	pl_reply_status(req, fallocate((int)fi->fh, mode, offset, length));
-}
-
-static void pl_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
-		     int op)
-{
-	(void)ino;
-	pl_reply_status(req, flock((int)fi->fh, op));
-}
-
-static void pl_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
-			       off_t off_in, struct fuse_file_info *fi_in,
-			       fuse_ino_t ino_out, off_t off_out,
-			       struct fuse_file_info *fi_out, size_t len,
-			       int flags)
-{
-	ssize_t res;
-
-	(void)ino_in;
-	(void)ino_out;
-	res = copy_file_range((int)fi_in->fh, &off_in, (int)fi_out->fh,
-			      &off_out, len, (unsigned int)flags);
-	if (res < 0)
-		fuse_reply_err(req, errno);
-	else
-		fuse_reply_write(req, (size_t)res);
-}
-
-static void pl_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
-		     struct fuse_file_info *fi)
-{
-	off_t res;
-
-	(void)ino;
-	res = lseek((int)fi->fh, off, whence);
-	if (res < 0)
-		fuse_reply_err(req, errno);
-	else
-		fuse_reply_lseek(req, res);
 }
 
 /* ---- extended attributes ------------------------------------------------ */
@@ -1263,18 +801,18 @@ static void pl_init(void *userdata, struct fuse_conn_info *conn)
 static const struct fuse_lowlevel_ops pl_ops = {
 	.init = pl_init,
 	.lookup = pl_lookup,
-	.mkdir = pl_mkdir,
-	.mknod = pl_mknod,
-	.symlink = pl_symlink,
-	.link = pl_link,
-	.unlink = pl_unlink,
-	.rmdir = pl_rmdir,
-	.rename = pl_rename,
-	.forget = pl_forget,
-	.forget_multi = pl_forget_multi,
+	.mkdir = pc_mkdir,
+	.mknod = pc_mknod,
+	.symlink = pc_symlink,
+	.link = pc_link,
+	.unlink = pc_unlink,
+	.rmdir = pc_rmdir,
+	.rename = pc_rename,
+	.forget = pc_forget,
+	.forget_multi = pc_forget_multi,
 	.getattr = pl_getattr,
 	.setattr = pl_setattr,
-	.readlink = pl_readlink,
+	.readlink = pc_readlink,
 	.opendir = pl_opendir,
 	.readdir = pl_readdir,
 	.readdirplus = pl_readdirplus,
@@ -1286,19 +824,19 @@ static const struct fuse_lowlevel_ops pl_ops = {
 #endif
 	.open = pl_open,
 	.release = pl_release,
-	.flush = pl_flush,
-	.fsync = pl_fsync,
+	.flush = pc_flush,
+	.fsync = pc_fsync,
 	.read = pl_read,
 	.write_buf = pl_write_buf,
-	.statfs = pl_statfs,
-	.fallocate = pl_fallocate,
-	.flock = pl_flock,
+	.statfs = pc_statfs,
+	.fallocate = pc_fallocate,
+	.flock = pc_flock,
 	.getxattr = pl_getxattr,
 	.listxattr = pl_listxattr,
 	.setxattr = pl_setxattr,
 	.removexattr = pl_removexattr,
-	.copy_file_range = pl_copy_file_range,
-	.lseek = pl_lseek,
+	.copy_file_range = pc_copy_file_range,
+	.lseek = pc_lseek,
 #if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 18)
 	.statx = pl_statx,
 #endif

@@ -3,7 +3,8 @@
  * The path API's operations on open files: create/open (direct_io,
  * keep_cache, auto_cache), read/write, flush/release (hidden files go at
  * the last release), the POSIX lock list libfuse keeps beside the
- * filesystem's lock handler, and the remaining per-inode calls.
+ * filesystem's lock handler (conflicts answered in request order, see
+ * order.c), and the remaining per-inode calls.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -387,6 +389,31 @@ static void record_lock(struct fuse *f, fuse_ino_t ino, struct lf_lock *lk)
 	pthread_mutex_unlock(&f->lock);
 }
 
+/*
+ * The open file @fh is gone: the locks taken through it go too. The
+ * kernel never names an OFD lock's owner on close, only this RELEASE;
+ * POSIX owners that used @fh have flushed theirs already.
+ */
+static void drop_fh_locks(struct fuse *f, fuse_ino_t ino, uint64_t fh)
+{
+	struct lf_lock **lp, *l;
+	struct lf_node *node;
+	struct lf_node_ext *x;
+
+	pthread_mutex_lock(&f->lock);
+	node = lf_node_get(&f->nodes, ino);
+	x = node ? lf_node_ext(&f->nodes, node, false) : NULL;
+	for (lp = x ? &x->locks : NULL; lp && (l = *lp);) {
+		if (l->fh == fh) {
+			*lp = l->next;
+			free(l);
+		} else {
+			lp = &l->next;
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
 static int flush_common(struct fuse *f, fuse_req_t req, fuse_ino_t ino,
 			const char *path, struct fuse_file_info *fi)
 {
@@ -428,7 +455,8 @@ void lf_hl_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 void lf_hl_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	struct fuse *f = lf_hl_prepare(req);
+	/* done for lock answers only once the locks are gone (order.c) */
+	struct fuse *f = lf_hl_prepare_release(req);
 	struct lf_path p;
 	struct lf_intr in;
 	int err = 0;
@@ -443,6 +471,8 @@ void lf_hl_release(fuse_req_t req, fuse_ino_t ino,
 	lf_hl_do_release(f, ino, p.path, fi);
 	lf_hl_intr_end(f, req, &in);
 	lf_hl_put_path(f, &p);
+	drop_fh_locks(f, ino, fi->fh);
+	lf_hl_order_done(f, req);
 	lf_hl_reply_err(req, err);
 }
 
@@ -464,13 +494,12 @@ static int lock_common(fuse_req_t req, fuse_ino_t ino,
 	return err;
 }
 
-void lf_hl_getlk(fuse_req_t req, fuse_ino_t ino,
-		     struct fuse_file_info *fi, struct flock *fl)
+static int getlk_once(fuse_req_t req, fuse_ino_t ino,
+		      struct fuse_file_info *fi, struct flock *fl)
 {
 	struct fuse *f = fuse_req_userdata(req);
 	struct lf_lock lk, *conflict = NULL;
 	struct lf_node *node;
-	int err = 0;
 
 	flock_to_lock(fl, &lk);
 	lk.owner = fi->lock_owner;
@@ -482,8 +511,23 @@ void lf_hl_getlk(fuse_req_t req, fuse_ino_t ino,
 	if (conflict)
 		lock_to_flock(conflict, fl);
 	pthread_mutex_unlock(&f->lock);
-	if (!conflict)
-		err = lock_common(req, ino, fi, fl, F_GETLK);
+	return conflict ? 0 : lock_common(req, ino, fi, fl, F_GETLK);
+}
+
+void lf_hl_getlk(fuse_req_t req, fuse_ino_t ino,
+		     struct fuse_file_info *fi, struct flock *fl)
+{
+	struct fuse *f = fuse_req_userdata(req);
+	struct flock query = *fl;
+	int err;
+
+	lf_hl_order_done(f, req);
+	err = getlk_once(req, ino, fi, fl);
+	/* a conflict may be a closed description's: ask again after it */
+	if (!err && fl->l_type != F_UNLCK && lf_hl_order_wait(f, req)) {
+		*fl = query;
+		err = getlk_once(req, ino, fi, fl);
+	}
 	if (!err)
 		fuse_reply_lock(req, fl);
 	else
@@ -493,14 +537,25 @@ void lf_hl_getlk(fuse_req_t req, fuse_ino_t ino,
 void lf_hl_setlk(fuse_req_t req, fuse_ino_t ino,
 		     struct fuse_file_info *fi, struct flock *fl, int sleep)
 {
-	int err = lock_common(req, ino, fi, fl, sleep ? F_SETLKW : F_SETLK);
+	struct fuse *f = fuse_req_userdata(req);
+	struct flock want = *fl;
+	int err;
 
+	lf_hl_order_done(f, req);
+	err = lock_common(req, ino, fi, fl, sleep ? F_SETLKW : F_SETLK);
+	/* the holder may be a closed description whose RELEASE still runs */
+	if ((err == -EAGAIN || err == -EACCES) && !sleep &&
+	    lf_hl_order_wait(f, req)) {
+		*fl = want;
+		err = lock_common(req, ino, fi, fl, F_SETLK);
+	}
 	if (!err) {
 		struct lf_lock lk;
 
 		flock_to_lock(fl, &lk);
 		lk.owner = fi->lock_owner;
-		record_lock(fuse_req_userdata(req), ino, &lk);
+		lk.fh = fi->fh;
+		record_lock(f, ino, &lk);
 	}
 	lf_hl_reply_err(req, err);
 }
@@ -517,6 +572,10 @@ void lf_hl_flock(fuse_req_t req, fuse_ino_t ino,
 	if (!err) {
 		lf_hl_intr_begin(f, req, &in);
 		err = fuse_fs_flock(f->fs, p.path, fi, op);
+		/* as for setlk: the holder may be closed, its RELEASE running */
+		if (err == -EWOULDBLOCK && (op & LOCK_NB) &&
+		    lf_hl_order_wait(f, req))
+			err = fuse_fs_flock(f->fs, p.path, fi, op);
 		lf_hl_intr_end(f, req, &in);
 		lf_hl_put_path(f, &p);
 	}

@@ -90,6 +90,7 @@ struct lf_lock {
 	off_t end;
 	pid_t pid;
 	uint64_t owner;
+	uint64_t fh;		/* taken through this open file */
 	struct lf_lock *next;
 };
 
@@ -144,6 +145,10 @@ void lf_nodes_for_each(struct lf_nodes *nt,
 struct lf_intr;
 struct lf_dh;
 
+#define LF_ORDER_WORDS 16
+/* How long a lock answer waits for a request that may never come. */
+#define LF_ORDER_WAIT_MS 50
+
 struct fuse {
 	struct fuse_session *se;
 	struct fuse_fs *fs;		/* top layer */
@@ -167,6 +172,14 @@ struct fuse {
 	pthread_mutex_t cleanup_lock;
 	pthread_cond_t cleanup_cond;
 	bool cleanup_stop;
+
+	/* order.c: every unique <= order_floor is done; bits above it */
+	pthread_mutex_t order_lock;
+	pthread_cond_t order_cond;
+	bool order_started;
+	uint64_t order_floor;
+	uint64_t order_done[LF_ORDER_WORDS];
+	unsigned int order_wait_ms;	/* LF_ORDER_WAIT_MS; tests change it */
 };
 
 /* ---- path.c: paths and tree locks -------------------------------------- */
@@ -224,6 +237,19 @@ struct lf_intr {
 };
 
 struct fuse *lf_hl_prepare(fuse_req_t req);
+/* lf_hl_prepare() without counting the request done (RELEASE). */
+struct fuse *lf_hl_prepare_release(fuse_req_t req);
+
+/* ---- order.c: request order for lock answers ------------------------------ */
+
+/* The request is done as far as lock answers go (see order.c). */
+void lf_hl_order_done(struct fuse *f, fuse_req_t req);
+/*
+ * Waits (bounded) until every request the kernel queued before @req is
+ * done. True when it had to wait: a lock conflict is then worth asking
+ * about again.
+ */
+bool lf_hl_order_wait(struct fuse *f, fuse_req_t req);
 void lf_hl_reply_err(fuse_req_t req, int err);
 void lf_hl_intr_begin(struct fuse *f, fuse_req_t req, struct lf_intr *e);
 void lf_hl_intr_end(struct fuse *f, fuse_req_t req, struct lf_intr *e);

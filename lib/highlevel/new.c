@@ -151,6 +151,9 @@ static int init_sync(struct fuse *f)
 	pthread_cond_init(&f->intr_cond, &ca);
 	pthread_mutex_init(&f->cleanup_lock, NULL);
 	pthread_cond_init(&f->cleanup_cond, &ca);
+	pthread_mutex_init(&f->order_lock, NULL);
+	pthread_cond_init(&f->order_cond, &ca);
+	f->order_wait_ms = LF_ORDER_WAIT_MS;
 	pthread_condattr_destroy(&ca);
 	return 0;
 }
@@ -162,6 +165,8 @@ static void free_sync(struct fuse *f)
 	pthread_cond_destroy(&f->intr_cond);
 	pthread_mutex_destroy(&f->cleanup_lock);
 	pthread_cond_destroy(&f->cleanup_cond);
+	pthread_mutex_destroy(&f->order_lock);
+	pthread_cond_destroy(&f->order_cond);
 }
 
 /*

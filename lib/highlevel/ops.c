@@ -54,7 +54,7 @@ FUSE_EXPORT int fuse_interrupted(void)
 	return tls.req ? fuse_req_interrupted(tls.req) : 0;
 }
 
-struct fuse *lf_hl_prepare(fuse_req_t req)
+struct fuse *lf_hl_prepare_release(fuse_req_t req)
 {
 	struct fuse *f = fuse_req_userdata(req);
 	const struct fuse_ctx *c = fuse_req_ctx(req);
@@ -65,6 +65,14 @@ struct fuse *lf_hl_prepare(fuse_req_t req)
 	tls.ctx.gid = c->gid;
 	tls.ctx.pid = c->pid;
 	tls.ctx.umask = c->umask;
+	return f;
+}
+
+struct fuse *lf_hl_prepare(fuse_req_t req)
+{
+	struct fuse *f = lf_hl_prepare_release(req);
+
+	lf_hl_order_done(f, req);
 	return f;
 }
 
@@ -398,7 +406,10 @@ static void do_forget(struct fuse *f, fuse_ino_t ino, uint64_t nlookup)
 
 static void hl_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	do_forget(fuse_req_userdata(req), ino, nlookup);
+	struct fuse *f = fuse_req_userdata(req);
+
+	lf_hl_order_done(f, req);
+	do_forget(f, ino, nlookup);
 	fuse_reply_none(req);
 }
 
@@ -408,6 +419,7 @@ static void hl_forget_multi(fuse_req_t req, size_t count,
 	struct fuse *f = fuse_req_userdata(req);
 	size_t i;
 
+	lf_hl_order_done(f, req);
 	for (i = 0; i < count; i++)
 		do_forget(f, forgets[i].ino, forgets[i].nlookup);
 	fuse_reply_none(req);
