@@ -134,6 +134,7 @@ struct fuse_session *lf_session_new(struct fuse_args *args,
 {
 	struct fuse_session *se;
 	struct ll_opts lo = { .io_uring = -1 };
+	const char *policy;
 
 	if (!args || !op)
 		return NULL;
@@ -169,7 +170,11 @@ struct fuse_session *lf_session_new(struct fuse_args *args,
 		goto fail;
 	if (reject_leftovers(args) < 0)
 		goto fail;
-	if (lo.fastpath_cache && lf_fastpath_set(se, lo.fastpath_cache) < 0)
+	/* -o fastpath_cache wins; the environment reaches programs that
+	 * reject options they do not know (e.g. fuse-overlayfs) */
+	policy = lo.fastpath_cache ? lo.fastpath_cache :
+		 getenv("FASTFUSE_CACHE_POLICY");
+	if (policy && *policy && lf_fastpath_set(se, policy) < 0)
 		goto fail;
 	free(lo.fastpath_cache);
 	if (se->debug)

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "fake.h"
+#include "fastpath/fastpath.h"
 
 static int reads, writes;
 
@@ -154,6 +155,35 @@ static void test_options(void **state)
 	fuse_session_destroy(se);
 }
 
+/* FASTFUSE_CACHE_POLICY: a policy for programs that reject -o options;
+ * -o fastpath_cache wins; a bad value fails the session like -o does. */
+static void test_policy_env(void **state)
+{
+	const char *none[] = { "-d" };
+	const char *opt[] = { "-o", "fastpath_cache=readonly" };
+	struct fuse_session *se;
+
+	(void)state;
+	setenv("FASTFUSE_CACHE_POLICY", "shared", 1);
+	se = new_session(1, none);
+	assert_non_null(se);
+	assert_non_null(se->fastpath);
+	assert_int_equal(se->fastpath->p.invalidation, FASTFUSE_INVAL_TTL);
+	fuse_session_destroy(se);
+	se = new_session(2, opt);
+	assert_non_null(se);
+	assert_int_equal(se->fastpath->p.invalidation, FASTFUSE_INVAL_NONE);
+	fuse_session_destroy(se);
+	setenv("FASTFUSE_CACHE_POLICY", "nosuch", 1);
+	assert_null(new_session(1, none));
+	setenv("FASTFUSE_CACHE_POLICY", "", 1);
+	se = new_session(1, none);
+	assert_non_null(se);
+	assert_null(se->fastpath);
+	fuse_session_destroy(se);
+	unsetenv("FASTFUSE_CACHE_POLICY");
+}
+
 static void test_dev_fd_mountpoint(void **state)
 {
 	struct fuse_session *se = new_session(0, NULL);
@@ -201,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_custom_io_rejects_bad_args),
 		cmocka_unit_test(test_exit_and_reset),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_policy_env),
 		cmocka_unit_test(test_dev_fd_mountpoint),
 		cmocka_unit_test(test_oversized_ops_table),
 	};
