@@ -45,62 +45,9 @@ tree_dirs=$(find "$tree" -type d | wc -l)
 tree_mib=$(du -sm "$tree" | cut -f1)
 info "tree: $tree_files files, $tree_dirs directories, $tree_mib MiB"
 
-# ---- fuse-overlayfs takes no library options: a preloaded shim -----------
-
 # fuse-overlayfs reports "unknown argument ignored" for every -o it does not
-# know and never hands them to fuse_session_new(). The shim calls our
-# fastfuse_set_cache_policy() on the session it creates, with the profile
-# in FASTFUSE_BENCH_POLICY. It only runs against our library (it looks the
-# function up at run time and aborts the mount without it).
-shim=$TMP/policy_shim.so
-cat >"$TMP/policy_shim.c" <<'EOF'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-struct fuse_session;
-typedef struct fuse_session *(*new_fn)(void *, const void *, size_t, void *);
-typedef int (*set_fn)(struct fuse_session *, const char *);
-
-struct fuse_session *fuse_session_new(void *args, const void *op,
-				      size_t op_size, void *userdata)
-{
-	new_fn real = (new_fn)dlvsym(RTLD_NEXT, "fuse_session_new", "FUSE_3.0");
-	set_fn set = (set_fn)dlsym(RTLD_DEFAULT, "fastfuse_set_cache_policy");
-	const char *policy = getenv("FASTFUSE_BENCH_POLICY");
-	struct fuse_session *se;
-
-	if (!real || !set || !policy) {
-		fprintf(stderr, "policy shim: no fastfuse library or policy\n");
-		return NULL;
-	}
-	se = real(args, op, op_size, userdata);
-	if (se && set(se, policy) < 0) {
-		fprintf(stderr, "policy shim: policy %s refused\n", policy);
-		return NULL;
-	}
-	return se;
-}
-EOF
-gcc -Wall -O2 -shared -fPIC -o "$shim" "$TMP/policy_shim.c" -ldl ||
-	fail "building the policy shim failed"
-
-# COMPAT_ENV3 plus the shim, after the sanitizer runtime if there is one.
-env3_shim()
-{
-	local i found=0
-
-	SHIM_ENV=("${COMPAT_ENV3[@]}")
-	for i in "${!SHIM_ENV[@]}"; do
-		if [[ ${SHIM_ENV[$i]} == LD_PRELOAD=* ]]; then
-			SHIM_ENV[i]+=":$shim"
-			found=1
-		fi
-	done
-	[ "$found" = 1 ] || SHIM_ENV+=(LD_PRELOAD="$shim")
-	SHIM_ENV+=(FASTFUSE_BENCH_POLICY="$1")
-}
+# know and never hands them to fuse_session_new(): its policy comes from
+# the FASTFUSE_CACHE_POLICY environment variable, which our library reads.
 
 # ---- sshd on 127.0.0.1 with throwaway keys (as test/compat/sshfs.sh) -----
 
@@ -241,9 +188,9 @@ bench_overlayfs()
 				fuse-overlayfs -f -o "$opts" ;;
 		ours) run fuse-overlayfs ours "ours, no policy" "$SO3" \
 				"${COMPAT_ENV3[@]}" fuse-overlayfs -f -o "$opts" ;;
-		local) env3_shim local
-			run fuse-overlayfs local "ours, local (shim)" "$SO3" \
-				"${SHIM_ENV[@]}" fuse-overlayfs -f -o "$opts" ;;
+		local) run fuse-overlayfs local "ours, local (env)" "$SO3" \
+				"${COMPAT_ENV3[@]}" FASTFUSE_CACHE_POLICY=local \
+				fuse-overlayfs -f -o "$opts" ;;
 		esac
 	done
 }
@@ -334,8 +281,8 @@ report()
 	echo "- squashfuse mounts use \`-o ro\` in every variant; \"readonly + xattr none\"" \
 	     "is a policy file \`base readonly\` + \`xattr none\` (the image has no xattrs)"
 	echo "- fuse-overlayfs ignores -o options it does not know, so its policy" \
-	     "comes from a preloaded shim calling fastfuse_set_cache_policy()" \
-	     "after fuse_session_new(); sshfs and squashfuse pass \`-o fastpath_cache=\` through"
+	     "comes from the environment (\`FASTFUSE_CACHE_POLICY=local\`);" \
+	     "sshfs and squashfuse pass \`-o fastpath_cache=\` through"
 	for c in "${clients[@]}"; do
 		echo
 		echo "## $c"
