@@ -49,59 +49,10 @@ info "tree: $tree_files files, $tree_dirs directories, $tree_mib MiB"
 # know and never hands them to fuse_session_new(): its policy comes from
 # the FASTFUSE_CACHE_POLICY environment variable, which our library reads.
 
-# ---- sshd on 127.0.0.1 with throwaway keys (as test/compat/sshfs.sh) -----
+# ---- sshd on 127.0.0.1 with throwaway keys (compat_sshd, test/compat/lib.sh)
 
 keys=$TMP/ssh
 SSH_PORT=
-
-port_free()
-{
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-start_sshd()
-{
-	local sshd port try i
-
-	sshd=$(command -v sshd || echo /usr/sbin/sshd)
-	[ -x "$sshd" ] || fail "sshd is not installed (package openssh-server)"
-	mkdir -p "$keys" && chmod 700 "$keys"
-	ssh-keygen -q -t ed25519 -N '' -f "$keys/host_key" ||
-		fail "ssh-keygen failed"
-	ssh-keygen -q -t ed25519 -N '' -f "$keys/user_key" ||
-		fail "ssh-keygen failed"
-	cp "$keys/user_key.pub" "$keys/authorized_keys"
-	[ -d /run/sshd ] || mkdir -m 0755 /run/sshd
-	for try in 1 2 3 4 5 6 7 8; do
-		port=$((20000 + (RANDOM % 20000)))
-		port_free "$port" || continue
-		cat >"$keys/sshd_config" <<EOF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $keys/host_key
-PidFile none
-AuthorizedKeysFile $keys/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-Subsystem sftp internal-sftp
-EOF
-		compat_start "sshd-$try" "$sshd" -D -e -f "$keys/sshd_config"
-		for ((i = 0; i < 100; i++)); do
-			if ! port_free "$port"; then
-				SSH_PORT=$port
-				info "sshd listening on 127.0.0.1:$port"
-				return 0
-			fi
-			kill -0 "$DAEMON_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-	done
-	fail "could not start sshd"
-}
 
 # ---- one mount, two passes -------------------------------------------------
 
@@ -200,7 +151,7 @@ bench_sshfs()
 	local -a sopts
 
 	compat_require_cmd sshfs ssh ssh-keygen
-	[ -n "$SSH_PORT" ] || start_sshd
+	[ -n "$SSH_PORT" ] || compat_sshd "$keys"
 	find "$tree" -type f -print0 | xargs -0 cat >/dev/null
 	sopts=(-F /dev/null
 	       -o "IdentityFile=$keys/user_key,IdentitiesOnly=yes"

@@ -319,3 +319,64 @@ compat_system_so3()
 		skip "system libfuse3.so.3 (package libfuse3-3) not found"
 	fi
 }
+
+# compat_sshd KEYDIR: a private sshd on 127.0.0.1 with throwaway host and
+# user keys in KEYDIR (user key: KEYDIR/user_key), on a free port. Sets
+# SSH_PORT and SSHD_PID; skips without openssh-server, fails otherwise.
+compat_sshd()
+{
+	local keys=$1 sshd port try i
+
+	sshd=$(command -v sshd || echo /usr/sbin/sshd)
+	[ -x "$sshd" ] || skip "sshd is not installed (package openssh-server)"
+	mkdir -p "$keys" && chmod 700 "$keys"
+	ssh-keygen -q -t ed25519 -N '' -f "$keys/host_key" ||
+		fail "ssh-keygen (host key) failed"
+	ssh-keygen -q -t ed25519 -N '' -f "$keys/user_key" ||
+		fail "ssh-keygen (user key) failed"
+	cp "$keys/user_key.pub" "$keys/authorized_keys"
+	# sshd insists on its privilege separation directory.
+	[ -d /run/sshd ] || mkdir -m 0755 /run/sshd ||
+		skip "cannot create /run/sshd for sshd"
+	# A port nobody listens on; sshd is the final judge (it fails to bind
+	# if another process took the port in between: then try the next).
+	for try in 1 2 3 4 5 6 7 8; do
+		port=$((20000 + (RANDOM % 20000)))
+		compat_port_free "$port" || continue
+		cat >"$keys/sshd_config" <<EOF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $keys/host_key
+PidFile none
+AuthorizedKeysFile $keys/authorized_keys
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+Subsystem sftp internal-sftp
+LogLevel VERBOSE
+EOF
+		"$sshd" -t -f "$keys/sshd_config" 2>"$TMP/sshd-check.err" ||
+			fail "sshd rejects its config: $(cat "$TMP/sshd-check.err")"
+		compat_start "sshd-$port" "$sshd" -D -e -f "$keys/sshd_config"
+		for ((i = 0; i < 100; i++)); do
+			if ! compat_port_free "$port"; then
+				SSH_PORT=$port
+				SSHD_PID=$DAEMON_PID
+				info "sshd (pid $SSHD_PID) listening on 127.0.0.1:$port"
+				return 0
+			fi
+			kill -0 "$DAEMON_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		info "sshd did not come up on port $port (try $try)"
+	done
+	fail "could not start sshd on any port"
+}
+
+compat_port_free()
+{
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}

@@ -15,8 +15,6 @@ set -euo pipefail
 
 compat_init "$@"
 compat_require_cmd sshfs ssh ssh-keygen sha256sum
-SSHD=$(command -v sshd || echo /usr/sbin/sshd)
-[ -x "$SSHD" ] || skip "sshd is not installed (package openssh-server)"
 [ -e "$SO3" ] || fail "$SO3 was not built"
 compat_asan_ignore_foreign sshfs
 
@@ -26,74 +24,13 @@ t()
 }
 
 keys=$TMP/ssh remote=$TMP/remote mnt=$TMP/mnt
-mkdir -p "$keys" "$remote" "$mnt"
-chmod 700 "$keys"
+mkdir -p "$remote" "$mnt"
 
 # ------------------------------------------------------------------
 # The private sshd
 
-ssh-keygen -q -t ed25519 -N '' -f "$keys/host_key" ||
-	fail "ssh-keygen (host key) failed"
-ssh-keygen -q -t ed25519 -N '' -f "$keys/user_key" ||
-	fail "ssh-keygen (user key) failed"
-cp "$keys/user_key.pub" "$keys/authorized_keys"
-
-# sshd insists on its privilege separation directory.
-if [ ! -d /run/sshd ]; then
-	mkdir -m 0755 /run/sshd || skip "cannot create /run/sshd for sshd"
-fi
-
-# A port nobody listens on; sshd itself is the final judge (it fails to
-# bind if another process took the port in between: then try the next).
-port_free()
-{
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-start_sshd()
-{
-	local port=$1
-
-	cat >"$keys/sshd_config" <<EOF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $keys/host_key
-PidFile none
-AuthorizedKeysFile $keys/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-Subsystem sftp internal-sftp
-LogLevel VERBOSE
-EOF
-	"$SSHD" -t -f "$keys/sshd_config" 2>"$TMP/sshd-check.err" ||
-		fail "sshd rejects its config: $(cat "$TMP/sshd-check.err")"
-	compat_start "sshd-$port" "$SSHD" -D -e -f "$keys/sshd_config"
-	SSHD_PID=$DAEMON_PID
-	local i
-	for ((i = 0; i < 100; i++)); do
-		port_free "$port" || return 0
-		kill -0 "$SSHD_PID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-port=
-for try in 1 2 3 4 5 6 7 8; do
-	p=$((20000 + (RANDOM % 20000)))
-	port_free "$p" || continue
-	if start_sshd "$p"; then
-		port=$p
-		break
-	fi
-	info "sshd did not come up on port $p (try $try)"
-done
-[ -n "$port" ] || fail "could not start sshd on any port"
-info "sshd (pid $SSHD_PID) listening on 127.0.0.1:$port"
+compat_sshd "$keys"
+port=$SSH_PORT
 
 ssh_opts=(-F /dev/null
 	-o "IdentityFile=$keys/user_key" -o IdentitiesOnly=yes
