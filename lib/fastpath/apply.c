@@ -230,7 +230,10 @@ void lf_fastpath_open_out(fuse_req_t req, struct fuse_open_out *out)
 			out->open_flags &= ~(uint32_t)FOPEN_CACHE_DIR;
 		return;
 	}
-	if (fp->p.keep_cache == FASTFUSE_ON)
+	/* the kernel fails an open that asks for both passthrough and
+	 * keep_cache (EIO): a passthrough file has no page cache to keep */
+	if (fp->p.keep_cache == FASTFUSE_ON &&
+	    !(out->open_flags & FOPEN_PASSTHROUGH))
 		out->open_flags |= FOPEN_KEEP_CACHE;
 	else if (fp->p.keep_cache == FASTFUSE_OFF)
 		out->open_flags &= ~(uint32_t)FOPEN_KEEP_CACHE;

@@ -269,6 +269,7 @@ static void test_session_option(void **state)
 
 static int calls_open, calls_flush, calls_getxattr, seen_open_flags;
 static uint64_t open_fh;	/* what op_open leaves in fi->fh */
+static int open_backing_id;	/* what op_open leaves in fi->backing_id */
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
@@ -306,6 +307,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	calls_open++;
 	seen_open_flags = fi->flags;
 	fi->fh = open_fh;
+#if !FASTFUSE_ABI_314
+	fi->backing_id = open_backing_id;
+#endif
 	fuse_reply_open(req, fi);
 }
 
@@ -946,6 +950,34 @@ static void test_invalidate_all(void **state)
 	rmdir(dir);
 }
 
+/*
+ * A filesystem that sets passthrough up itself (passthrough_hp): the
+ * kernel fails an open asking for passthrough and keep_cache together
+ * with EIO, so keep_cache from the policy must stay off that reply.
+ */
+static void test_keep_cache_not_with_passthrough(void **state)
+{
+	struct fuse_session *se;
+	uint32_t flags, of;
+	int err;
+
+	(void)state;
+#if FASTFUSE_ABI_314
+	skip();		/* no backing_id in the 3.14 fuse_file_info */
+#endif
+	se = fs_session("base local\n", &flags);
+	open_backing_id = 3;
+	of = open_flags(se, FUSE_OPEN, O_RDONLY, &err);
+	open_backing_id = 0;
+	assert_int_equal(err, 0);
+	assert_true(of & FOPEN_PASSTHROUGH);
+	assert_false(of & FOPEN_KEEP_CACHE);
+	/* without passthrough the policy's keep_cache still applies */
+	of = open_flags(se, FUSE_OPEN, O_RDONLY, &err);
+	assert_true(of & FOPEN_KEEP_CACHE);
+	fake_session_destroy(se);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -966,6 +998,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_passthrough_compiled, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_watch_map, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_invalidate_all, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_keep_cache_not_with_passthrough, log_setup, log_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
