@@ -40,6 +40,23 @@ static void enter(struct fuse_fs *fs)
 		c->private_data = fs->user_data;
 }
 
+/*
+ * The common shape of a call: make the layer current, answer `missing`
+ * when it has no handler, trace it (trace is a parenthesised lf_log
+ * argument list) and run the handler with the given arguments.
+ */
+#define FS_CALL(fs, name, missing, trace, ...)				\
+	do {								\
+		enter(fs);						\
+		if (!(fs)->op.name)					\
+			return (missing);				\
+		if ((fs)->debug)					\
+			fs_trace trace;					\
+		return (fs)->op.name(__VA_ARGS__);			\
+	} while (0)
+
+#define fs_trace(...) lf_log(FUSE_LOG_DEBUG, __VA_ARGS__)
+
 static mode_t ctx_umask(void)
 {
 	struct fuse_context *c = fuse_get_context();
@@ -80,69 +97,46 @@ FUSE_EXPORT int fuse_fs_getattr(struct fuse_fs *fs, const char *path,
 FUSE_EXPORT int fuse_fs_rename(struct fuse_fs *fs, const char *oldpath,
 			       const char *newpath, unsigned int flags)
 {
-	enter(fs);
-	if (!fs->op.rename)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "rename %s %s 0x%x\n", oldpath, newpath,
-		       flags);
-	return fs->op.rename(oldpath, newpath, flags);
+	FS_CALL(fs, rename, -ENOSYS,
+		("rename %s %s 0x%x\n", oldpath, newpath, flags),
+		oldpath, newpath, flags);
 }
 
 FUSE_EXPORT int fuse_fs_unlink(struct fuse_fs *fs, const char *path)
 {
-	enter(fs);
-	if (!fs->op.unlink)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "unlink %s\n", path);
-	return fs->op.unlink(path);
+	FS_CALL(fs, unlink, -ENOSYS, ("unlink %s\n", path), path);
 }
 
 FUSE_EXPORT int fuse_fs_rmdir(struct fuse_fs *fs, const char *path)
 {
-	enter(fs);
-	if (!fs->op.rmdir)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "rmdir %s\n", path);
-	return fs->op.rmdir(path);
+	FS_CALL(fs, rmdir, -ENOSYS, ("rmdir %s\n", path), path);
 }
 
 FUSE_EXPORT int fuse_fs_symlink(struct fuse_fs *fs, const char *linkname,
 				const char *path)
 {
-	enter(fs);
-	if (!fs->op.symlink)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "symlink %s %s\n", linkname, path);
-	return fs->op.symlink(linkname, path);
+	FS_CALL(fs, symlink, -ENOSYS,
+		("symlink %s %s\n", linkname, path),
+		linkname, path);
 }
 
 FUSE_EXPORT int fuse_fs_link(struct fuse_fs *fs, const char *oldpath,
 			     const char *newpath)
 {
-	enter(fs);
-	if (!fs->op.link)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "link %s %s\n", oldpath, newpath);
-	return fs->op.link(oldpath, newpath);
+	FS_CALL(fs, link, -ENOSYS,
+		("link %s %s\n", oldpath, newpath),
+		oldpath, newpath);
 }
 
 /* A missing release is success: there is nothing to let go of. */
 FUSE_EXPORT int fuse_fs_release(struct fuse_fs *fs, const char *path,
 				struct fuse_file_info *fi)
 {
-	enter(fs);
-	if (!fs->op.release)
-		return 0;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "release%s[%llu] flags: 0x%x\n",
-		       fi && fi->flush ? "+flush" : "", fh_of(fi),
-		       fi ? fi->flags : 0);
-	return fs->op.release(path, fi);
+	FS_CALL(fs, release, 0,
+		("release%s[%llu] flags: 0x%x\n",
+		 fi && fi->flush ? "+flush" : "", fh_of(fi),
+		 fi ? fi->flags : 0),
+		path, fi);
 }
 
 /* Without opendir every directory may be read. */
@@ -389,36 +383,23 @@ FUSE_EXPORT int fuse_fs_write(struct fuse_fs *fs, const char *path,
 FUSE_EXPORT int fuse_fs_fsync(struct fuse_fs *fs, const char *path,
 			      int datasync, struct fuse_file_info *fi)
 {
-	enter(fs);
-	if (!fs->op.fsync)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "fsync[%llu] datasync: %i\n", fh_of(fi),
-		       datasync);
-	return fs->op.fsync(path, datasync, fi);
+	FS_CALL(fs, fsync, -ENOSYS,
+		("fsync[%llu] datasync: %i\n", fh_of(fi), datasync),
+		path, datasync, fi);
 }
 
 FUSE_EXPORT int fuse_fs_fsyncdir(struct fuse_fs *fs, const char *path,
 				 int datasync, struct fuse_file_info *fi)
 {
-	enter(fs);
-	if (!fs->op.fsyncdir)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "fsyncdir[%llu] datasync: %i\n",
-		       fh_of(fi), datasync);
-	return fs->op.fsyncdir(path, datasync, fi);
+	FS_CALL(fs, fsyncdir, -ENOSYS,
+		("fsyncdir[%llu] datasync: %i\n", fh_of(fi), datasync),
+		path, datasync, fi);
 }
 
 FUSE_EXPORT int fuse_fs_flush(struct fuse_fs *fs, const char *path,
 			      struct fuse_file_info *fi)
 {
-	enter(fs);
-	if (!fs->op.flush)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "flush[%llu]\n", fh_of(fi));
-	return fs->op.flush(path, fi);
+	FS_CALL(fs, flush, -ENOSYS, ("flush[%llu]\n", fh_of(fi)), path, fi);
 }
 
 /*
@@ -442,13 +423,10 @@ FUSE_EXPORT int fuse_fs_statfs(struct fuse_fs *fs, const char *path,
 FUSE_EXPORT int fuse_fs_releasedir(struct fuse_fs *fs, const char *path,
 				   struct fuse_file_info *fi)
 {
-	enter(fs);
-	if (!fs->op.releasedir)
-		return 0;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "releasedir[%llu] flags: 0x%x\n",
-		       fh_of(fi), fi ? fi->flags : 0);
-	return fs->op.releasedir(path, fi);
+	FS_CALL(fs, releasedir, 0,
+		("releasedir[%llu] flags: 0x%x\n", fh_of(fi),
+		 fi ? fi->flags : 0),
+		path, fi);
 }
 
 FUSE_EXPORT int fuse_fs_readdir(struct fuse_fs *fs, const char *path,
@@ -456,14 +434,11 @@ FUSE_EXPORT int fuse_fs_readdir(struct fuse_fs *fs, const char *path,
 				struct fuse_file_info *fi,
 				enum fuse_readdir_flags flags)
 {
-	enter(fs);
-	if (!fs->op.readdir)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "readdir%s[%llu] from %llu\n",
-		       (flags & FUSE_READDIR_PLUS) ? "plus" : "", fh_of(fi),
-		       (unsigned long long)off);
-	return fs->op.readdir(path, buf, filler, off, fi, flags);
+	FS_CALL(fs, readdir, -ENOSYS,
+		("readdir%s[%llu] from %llu\n",
+		 (flags & FUSE_READDIR_PLUS) ? "plus" : "", fh_of(fi),
+		 (unsigned long long)off),
+		path, buf, filler, off, fi, flags);
 }
 
 FUSE_EXPORT int fuse_fs_create(struct fuse_fs *fs, const char *path,
@@ -548,13 +523,10 @@ static const char *flock_op_name(int op)
 FUSE_EXPORT int fuse_fs_flock(struct fuse_fs *fs, const char *path,
 			      struct fuse_file_info *fi, int op)
 {
-	enter(fs);
-	if (!fs->op.flock)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "lock[%llu] %s%s\n", fh_of(fi),
-		       flock_op_name(op), (op & LOCK_NB) ? "|LOCK_NB" : "");
-	return fs->op.flock(path, fi, op);
+	FS_CALL(fs, flock, -ENOSYS,
+		("lock[%llu] %s%s\n", fh_of(fi), flock_op_name(op),
+		 (op & LOCK_NB) ? "|LOCK_NB" : ""),
+		path, fi, op);
 }
 
 FUSE_EXPORT int fuse_fs_chmod(struct fuse_fs *fs, const char *path,
@@ -620,111 +592,78 @@ FUSE_EXPORT int fuse_fs_utimens(struct fuse_fs *fs, const char *path,
 
 FUSE_EXPORT int fuse_fs_access(struct fuse_fs *fs, const char *path, int mask)
 {
-	enter(fs);
-	if (!fs->op.access)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "access %s 0%o\n", path,
-		       (unsigned int)mask);
-	return fs->op.access(path, mask);
+	FS_CALL(fs, access, -ENOSYS,
+		("access %s 0%o\n", path, (unsigned int)mask),
+		path, mask);
 }
 
 FUSE_EXPORT int fuse_fs_readlink(struct fuse_fs *fs, const char *path,
 				 char *buf, size_t len)
 {
-	enter(fs);
-	if (!fs->op.readlink)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "readlink %s %lu\n", path,
-		       (unsigned long)len);
-	return fs->op.readlink(path, buf, len);
+	FS_CALL(fs, readlink, -ENOSYS,
+		("readlink %s %lu\n", path, (unsigned long)len),
+		path, buf, len);
 }
 
 FUSE_EXPORT int fuse_fs_mknod(struct fuse_fs *fs, const char *path,
 			      mode_t mode, dev_t rdev)
 {
-	enter(fs);
-	if (!fs->op.mknod)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "mknod %s 0%o 0x%llx umask=0%03o\n",
-		       path, (unsigned int)mode, (unsigned long long)rdev,
-		       (unsigned int)ctx_umask());
-	return fs->op.mknod(path, mode, rdev);
+	FS_CALL(fs, mknod, -ENOSYS,
+		("mknod %s 0%o 0x%llx umask=0%03o\n", path, (unsigned int)mode,
+		 (unsigned long long)rdev, (unsigned int)ctx_umask()),
+		path, mode, rdev);
 }
 
 FUSE_EXPORT int fuse_fs_mkdir(struct fuse_fs *fs, const char *path,
 			      mode_t mode)
 {
-	enter(fs);
-	if (!fs->op.mkdir)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "mkdir %s 0%o umask=0%03o\n", path,
-		       (unsigned int)mode, (unsigned int)ctx_umask());
-	return fs->op.mkdir(path, mode);
+	FS_CALL(fs, mkdir, -ENOSYS,
+		("mkdir %s 0%o umask=0%03o\n", path, (unsigned int)mode,
+		 (unsigned int)ctx_umask()),
+		path, mode);
 }
 
 FUSE_EXPORT int fuse_fs_setxattr(struct fuse_fs *fs, const char *path,
 				 const char *name, const char *value,
 				 size_t size, int flags)
 {
-	enter(fs);
-	if (!fs->op.setxattr)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "setxattr %s %s %lu 0x%x\n", path, name,
-		       (unsigned long)size, (unsigned int)flags);
-	return fs->op.setxattr(path, name, value, size, flags);
+	FS_CALL(fs, setxattr, -ENOSYS,
+		("setxattr %s %s %lu 0x%x\n", path, name, (unsigned long)size,
+		 (unsigned int)flags),
+		path, name, value, size, flags);
 }
 
 FUSE_EXPORT int fuse_fs_getxattr(struct fuse_fs *fs, const char *path,
 				 const char *name, char *value, size_t size)
 {
-	enter(fs);
-	if (!fs->op.getxattr)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "getxattr %s %s %lu\n", path, name,
-		       (unsigned long)size);
-	return fs->op.getxattr(path, name, value, size);
+	FS_CALL(fs, getxattr, -ENOSYS,
+		("getxattr %s %s %lu\n", path, name, (unsigned long)size),
+		path, name, value, size);
 }
 
 FUSE_EXPORT int fuse_fs_listxattr(struct fuse_fs *fs, const char *path,
 				  char *list, size_t size)
 {
-	enter(fs);
-	if (!fs->op.listxattr)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "listxattr %s %lu\n", path,
-		       (unsigned long)size);
-	return fs->op.listxattr(path, list, size);
+	FS_CALL(fs, listxattr, -ENOSYS,
+		("listxattr %s %lu\n", path, (unsigned long)size),
+		path, list, size);
 }
 
 FUSE_EXPORT int fuse_fs_removexattr(struct fuse_fs *fs, const char *path,
 				    const char *name)
 {
-	enter(fs);
-	if (!fs->op.removexattr)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "removexattr %s %s\n", path, name);
-	return fs->op.removexattr(path, name);
+	FS_CALL(fs, removexattr, -ENOSYS,
+		("removexattr %s %s\n", path, name),
+		path, name);
 }
 
 FUSE_EXPORT int fuse_fs_bmap(struct fuse_fs *fs, const char *path,
 			     size_t blocksize, uint64_t *idx)
 {
-	enter(fs);
-	if (!fs->op.bmap)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "bmap %s blocksize: %lu index: %llu\n",
-		       path, (unsigned long)blocksize,
-		       (unsigned long long)*idx);
-	return fs->op.bmap(path, blocksize, idx);
+	FS_CALL(fs, bmap, -ENOSYS,
+		("bmap %s blocksize: %lu index: %llu\n", path,
+		 (unsigned long)blocksize, (unsigned long long)*idx),
+		path, blocksize, idx);
 }
 
 FUSE_EXPORT int fuse_fs_ioctl(struct fuse_fs *fs, const char *path,
@@ -732,13 +671,9 @@ FUSE_EXPORT int fuse_fs_ioctl(struct fuse_fs *fs, const char *path,
 			      struct fuse_file_info *fi, unsigned int flags,
 			      void *data)
 {
-	enter(fs);
-	if (!fs->op.ioctl)
-		return -ENOSYS;
-	if (fs->debug)
-		lf_log(FUSE_LOG_DEBUG, "ioctl[%llu] 0x%x flags: 0x%x\n",
-		       fh_of(fi), cmd, flags);
-	return fs->op.ioctl(path, cmd, arg, fi, flags, data);
+	FS_CALL(fs, ioctl, -ENOSYS,
+		("ioctl[%llu] 0x%x flags: 0x%x\n", fh_of(fi), cmd, flags),
+		path, cmd, arg, fi, flags, data);
 }
 
 FUSE_EXPORT int fuse_fs_poll(struct fuse_fs *fs, const char *path,
