@@ -485,17 +485,13 @@ void lf_hl_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 	struct fuse *f = lf_hl_prepare(req);
 	struct fuse_file_info fi;
 	struct lf_path p;
-	struct lf_intr in;
 	int err;
 
 	lf_hl_dir_fi(llfi, &fi);
 	err = lf_hl_get_path_nullok(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_fsyncdir(f->fs, p.path, datasync, &fi);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_fsyncdir(f->fs, p.path, datasync, &fi));
 	lf_hl_reply_err(req, err);
 }
 

@@ -215,16 +215,13 @@ void lf_hl_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fuse *f = lf_hl_prepare(req);
 	struct fuse_bufvec *buf = NULL;
 	struct lf_path p;
-	struct lf_intr in;
 	int res;
 
 	res = lf_hl_get_path_nullok(f, &p, ino);
-	if (!res) {
-		lf_hl_intr_begin(f, req, &in);
-		res = fuse_fs_read_buf(f->fs, p.path, &buf, size, off, fi);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!res)
+		LF_HL_WITH_PATH(f, req, &p, res,
+				fuse_fs_read_buf(f->fs, p.path, &buf, size,
+						 off, fi));
 	if (!res && buf)
 		fuse_reply_data(req, buf, FUSE_BUF_SPLICE_MOVE);
 	else if (!res)
@@ -240,16 +237,12 @@ void lf_hl_write_buf(fuse_req_t req, fuse_ino_t ino,
 {
 	struct fuse *f = lf_hl_prepare(req);
 	struct lf_path p;
-	struct lf_intr in;
 	int res;
 
 	res = lf_hl_get_path_nullok(f, &p, ino);
-	if (!res) {
-		lf_hl_intr_begin(f, req, &in);
-		res = fuse_fs_write_buf(f->fs, p.path, buf, off, fi);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!res)
+		LF_HL_WITH_PATH(f, req, &p, res,
+				fuse_fs_write_buf(f->fs, p.path, buf, off, fi));
 	if (res >= 0)
 		fuse_reply_write(req, res);
 	else
@@ -261,16 +254,12 @@ void lf_hl_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 {
 	struct fuse *f = lf_hl_prepare(req);
 	struct lf_path p;
-	struct lf_intr in;
 	int err;
 
 	err = lf_hl_get_path_nullok(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_fsync(f->fs, p.path, datasync, fi);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_fsync(f->fs, p.path, datasync, fi));
 	lf_hl_reply_err(req, err);
 }
 
@@ -481,16 +470,12 @@ static int lock_common(fuse_req_t req, fuse_ino_t ino,
 {
 	struct fuse *f = lf_hl_prepare(req);
 	struct lf_path p;
-	struct lf_intr in;
 	int err;
 
 	err = lf_hl_get_path_nullok(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_lock(f->fs, p.path, fi, cmd, fl);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_lock(f->fs, p.path, fi, cmd, fl));
 	return err;
 }
 
@@ -589,19 +574,16 @@ void lf_hl_statfs(fuse_req_t req, fuse_ino_t ino)
 	struct fuse *f = lf_hl_prepare(req);
 	struct statvfs buf;
 	struct lf_path p;
-	struct lf_intr in;
 	int err = 0;
 
 	memset(&buf, 0, sizeof(buf));
 	memset(&p, 0, sizeof(p));
 	if (ino)
 		err = lf_hl_get_path(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_statfs(f->fs, p.path ? p.path : "/", &buf);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_statfs(f->fs, p.path ? p.path : "/",
+					       &buf));
 	if (err)
 		lf_hl_reply_err(req, err);
 	else
@@ -613,16 +595,13 @@ void lf_hl_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 {
 	struct fuse *f = lf_hl_prepare(req);
 	struct lf_path p;
-	struct lf_intr in;
 	int err;
 
 	err = lf_hl_get_path(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_setxattr(f->fs, p.path, name, value, size, flags);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_setxattr(f->fs, p.path, name, value,
+						 size, flags));
 	lf_hl_reply_err(req, err);
 }
 
@@ -643,7 +622,6 @@ void lf_hl_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	struct fuse *f = lf_hl_prepare(req);
 	char *value = NULL;
 	struct lf_path p;
-	struct lf_intr in;
 	int res;
 
 	if (size && !(value = malloc(size))) {
@@ -651,12 +629,10 @@ void lf_hl_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		return;
 	}
 	res = lf_hl_get_path(f, &p, ino);
-	if (!res) {
-		lf_hl_intr_begin(f, req, &in);
-		res = fuse_fs_getxattr(f->fs, p.path, name, value, size);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!res)
+		LF_HL_WITH_PATH(f, req, &p, res,
+				fuse_fs_getxattr(f->fs, p.path, name, value,
+						 size));
 	xattr_reply(req, res, value, size);
 	free(value);
 }
@@ -666,7 +642,6 @@ void lf_hl_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	struct fuse *f = lf_hl_prepare(req);
 	char *list = NULL;
 	struct lf_path p;
-	struct lf_intr in;
 	int res;
 
 	if (size && !(list = malloc(size))) {
@@ -674,12 +649,9 @@ void lf_hl_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		return;
 	}
 	res = lf_hl_get_path(f, &p, ino);
-	if (!res) {
-		lf_hl_intr_begin(f, req, &in);
-		res = fuse_fs_listxattr(f->fs, p.path, list, size);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!res)
+		LF_HL_WITH_PATH(f, req, &p, res,
+				fuse_fs_listxattr(f->fs, p.path, list, size));
 	xattr_reply(req, res, list, size);
 	free(list);
 }
@@ -688,16 +660,12 @@ void lf_hl_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct fuse *f = lf_hl_prepare(req);
 	struct lf_path p;
-	struct lf_intr in;
 	int err;
 
 	err = lf_hl_get_path(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_removexattr(f->fs, p.path, name);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_removexattr(f->fs, p.path, name));
 	lf_hl_reply_err(req, err);
 }
 
@@ -706,16 +674,12 @@ void lf_hl_bmap(fuse_req_t req, fuse_ino_t ino, size_t blocksize,
 {
 	struct fuse *f = lf_hl_prepare(req);
 	struct lf_path p;
-	struct lf_intr in;
 	int err;
 
 	err = lf_hl_get_path(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_bmap(f->fs, p.path, blocksize, &idx);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_bmap(f->fs, p.path, blocksize, &idx));
 	if (err)
 		lf_hl_reply_err(req, err);
 	else
@@ -795,17 +759,13 @@ void lf_hl_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 {
 	struct fuse *f = lf_hl_prepare(req);
 	struct lf_path p;
-	struct lf_intr in;
 	int err;
 
 	err = lf_hl_get_path_nullok(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_fallocate(f->fs, p.path, mode, offset, length,
-					fi);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_fallocate(f->fs, p.path, mode, offset,
+						  length, fi));
 	lf_hl_reply_err(req, err);
 }
 
@@ -875,18 +835,15 @@ void lf_hl_statx(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
 	struct fuse *f = lf_hl_prepare(req);
 	struct statx stx;
 	struct lf_path p;
-	struct lf_intr in;
 	struct lf_node *node;
 	int err;
 
 	memset(&stx, 0, sizeof(stx));
 	err = fi ? lf_hl_get_path_nullok(f, &p, ino) : lf_hl_get_path(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_statx(f->fs, p.path, flags, mask, &stx, fi);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_statx(f->fs, p.path, flags, mask, &stx,
+					      fi));
 	if (err) {
 		lf_hl_reply_err(req, err);
 		return;

@@ -258,6 +258,20 @@ int lf_hl_get_path_common(struct fuse *f, struct lf_path *p, fuse_ino_t ino,
 int lf_hl_get_path(struct fuse *f, struct lf_path *p, fuse_ino_t ino);
 int lf_hl_get_path_nullok(struct fuse *f, struct lf_path *p, fuse_ino_t ino);
 void lf_hl_put_path(struct fuse *f, struct lf_path *p);
+
+/*
+ * After lf_hl_get_path() succeeded: evaluate call (a fuse_fs_* call on the
+ * path) with interrupts armed for req, store its result in res, and let
+ * the path go. The sequence nearly every path operation runs.
+ */
+#define LF_HL_WITH_PATH(f, req, p, res, call)				\
+	do {								\
+		struct lf_intr lf_in_;					\
+		lf_hl_intr_begin((f), (req), &lf_in_);			\
+		(res) = (call);						\
+		lf_hl_intr_end((f), (req), &lf_in_);			\
+		lf_hl_put_path((f), (p));				\
+	} while (0)
 void lf_hl_set_stat(struct fuse *f, fuse_ino_t ino, struct stat *st);
 void lf_hl_update_stat(struct fuse *f, struct lf_node *node,
 		       const struct stat *st);

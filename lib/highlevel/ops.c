@@ -446,17 +446,13 @@ static void hl_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct fuse *f = lf_hl_prepare(req);
 	struct stat st;
 	struct lf_path p;
-	struct lf_intr in;
 	int err;
 
 	memset(&st, 0, sizeof(st));
 	err = fi ? lf_hl_get_path_nullok(f, &p, ino) : lf_hl_get_path(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_getattr(f->fs, p.path, &st, fi);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_getattr(f->fs, p.path, &st, fi));
 	if (err) {
 		lf_hl_reply_err(req, err);
 		return;
@@ -509,17 +505,13 @@ static void hl_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct fuse *f = lf_hl_prepare(req);
 	struct stat st;
 	struct lf_path p;
-	struct lf_intr in;
 	int err;
 
 	memset(&st, 0, sizeof(st));
 	err = fi ? lf_hl_get_path_nullok(f, &p, ino) : lf_hl_get_path(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = do_setattr(f, p.path, attr, valid, fi, &st);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				do_setattr(f, p.path, attr, valid, fi, &st));
 	if (err) {
 		lf_hl_reply_err(req, err);
 		return;
@@ -534,16 +526,12 @@ static void hl_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
 	struct fuse *f = lf_hl_prepare(req);
 	struct lf_path p;
-	struct lf_intr in;
 	int err;
 
 	err = lf_hl_get_path(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_access(f->fs, p.path, mask);
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_access(f->fs, p.path, mask));
 	lf_hl_reply_err(req, err);
 }
 
@@ -552,16 +540,13 @@ static void hl_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct fuse *f = lf_hl_prepare(req);
 	char link[PATH_MAX + 1];
 	struct lf_path p;
-	struct lf_intr in;
 	int err;
 
 	err = lf_hl_get_path(f, &p, ino);
-	if (!err) {
-		lf_hl_intr_begin(f, req, &in);
-		err = fuse_fs_readlink(f->fs, p.path, link, sizeof(link));
-		lf_hl_intr_end(f, req, &in);
-		lf_hl_put_path(f, &p);
-	}
+	if (!err)
+		LF_HL_WITH_PATH(f, req, &p, err,
+				fuse_fs_readlink(f->fs, p.path, link,
+						 sizeof(link)));
 	if (err) {
 		lf_hl_reply_err(req, err);
 		return;
