@@ -7,8 +7,9 @@
 # (one library-made open per inode, released at FORGET); and bad
 # policies refused with a clear message and a non-zero exit.
 # Usage: test_fastpath_cache.sh <passthrough_ll> <hello_ll> <fuse-reqstat>
+#        [<passthrough_fh>] (high-level, for reuse_open)
 set -uo pipefail
-pl=$1 hello=$2 reqstat=$3
+pl=$1 hello=$2 reqstat=$3 plfh=${4:-}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (mounts, tracefs)"; exit 77; }
 [ -c /dev/fuse ] || { echo "SKIP: no /dev/fuse"; exit 77; }
@@ -205,6 +206,26 @@ if mount_fs "$pl" -d -o "source=$src,ro,$base,fastpath_cache=readonly"; then
 		echo "FAIL: reuse_open: $opens opens, $rels releases by unmount"
 		fail=1
 	fi
+fi
+# the high-level API on the same lowlevel path: passthrough_fh keeps its
+# fd in fi->fh too and mirrors /
+if [ -n "$plfh" ]; then
+	fhcat() { for p in 1 2; do for f in "$mnt$src"/r/f*; do cat "$f" >/dev/null; done; done; }
+	export -f fhcat
+	export src
+	for pol in "$work/noreuse.policy" readonly; do
+		mount_fs "$plfh" -o "ro,fastpath_cache=$pol" || continue
+		reqs fhcat
+		for f in 1 2 3 4 5; do
+			cmp -s "$src/r/f$f" "$mnt$src/r/f$f" ||
+				{ echo "FAIL: reuse_open (hl): r/f$f differs"; fail=1; }
+		done
+		umount_fs
+		if [ "$pol" = readonly ]; then b=$(n OPEN) rb=$(n RELEASE)
+		else a=$(n OPEN) ra=$(n RELEASE); fi
+	done
+	check "10x open, high-level (reuse_open)" OPEN "$a" "$b" 10 1
+	check "10x close, high-level (reuse_open)" RELEASE "$ra" "$rb" 10 0
 fi
 # a writable mount keeps the kernel's opens: one reason line under -d
 if mount_fs "$pl" -d -o "source=$src,$base,fastpath_cache=readonly"; then
