@@ -394,7 +394,9 @@ void lf_reuse_entry(struct lf_reuse *ru, const struct fuse_entry_out *out)
 		return;
 	pthread_mutex_lock(&ru->lock);
 	n = find_or_add(ru, out->nodeid);
-	if (n)		/* out of memory: the handle waits for stop */
+	/* out of memory: uncounted, the handle goes at the first FORGET,
+	 * which is the eviction's whole count unless a reply was refused */
+	if (n)
 		n->nlookup++;
 	pthread_mutex_unlock(&ru->lock);
 }
@@ -630,14 +632,13 @@ void lf_reuse_free(struct lf_reuse *ru)
 	if (!ru)
 		return;
 	lf_reuse_release_all(ru, STOP_WAIT_SEC);
-	/* whatever was still opening is left to the process's exit */
-	for (size_t i = 0; i < ru->nbuckets; i++) {
-		struct rnode *n, *next;
-
-		for (n = ru->buckets[i]; n; n = next) {
-			next = n->next;
-			free(n);
-		}
+	/* what is left is an open still in flight, whose thread will come
+	 * back to the table: it is left to the process's exit */
+	if (ru->nnodes) {
+		fuse_log(FUSE_LOG_WARNING,
+			 "fastpath: reuse_open: %zu opens still in flight at stop\n",
+			 ru->nnodes);
+		return;
 	}
 	free(ru->buckets);
 	pthread_mutex_destroy(&ru->lock);
