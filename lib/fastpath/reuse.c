@@ -58,7 +58,7 @@ struct lf_reuse {
 	size_t nbuckets;
 	size_t nnodes;
 	size_t nhandles;
-	bool told_flags;	/* the one line about lost open flags */
+	atomic_bool told_flags;	/* the one line about lost open flags */
 };
 
 /* ---- internal calls into the filesystem --------------------------------- */
@@ -202,8 +202,7 @@ static int call_open(struct lf_reuse *ru, const struct fuse_ctx *ctx,
 			 "fastpath: reuse_open: open nodeid %llu: %s, fh %llu\n",
 			 (unsigned long long)nodeid, err ? strerror(err) : "ok",
 			 (unsigned long long)*ret_fh);
-	if (!err && lost && !ru->told_flags) {
-		ru->told_flags = true;
+	if (!err && lost && !atomic_exchange(&ru->told_flags, true)) {
 		fuse_log(FUSE_LOG_WARNING,
 			 "fastpath: reuse_open: the filesystem's open asked for direct_io/nonseekable (0x%x), which the kernel does not see with reuse_open\n",
 			 lost);

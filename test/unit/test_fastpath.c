@@ -957,6 +957,7 @@ static int ru_opens, ru_releases, ru_forgets, ru_reads, ru_open_flags;
 static int ru_open_err;		/* errno the open answers, 0: a handle */
 static bool ru_open_async;	/* answer the open from another thread */
 static bool ru_open_none;	/* answer the open with fuse_reply_none */
+static bool ru_open_direct;	/* the open asks for direct_io */
 static int ru_forgets_at_release;	/* forgets the fs had seen then */
 static uint64_t ru_read_fh[8], ru_lseek_fh, ru_getattr_fh, ru_released_fh;
 
@@ -964,7 +965,7 @@ static void ru_reset(void)
 {
 	ru_opens = ru_releases = ru_forgets = ru_reads = ru_open_flags = 0;
 	ru_open_err = 0;
-	ru_open_async = ru_open_none = false;
+	ru_open_async = ru_open_none = ru_open_direct = false;
 	ru_forgets_at_release = -1;
 	ru_lseek_fh = ru_getattr_fh = ru_released_fh = 0;
 	memset(ru_read_fh, 0, sizeof(ru_read_fh));
@@ -1007,6 +1008,7 @@ static void ru_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	ru_open_flags = fi->flags;
 	pthread_mutex_unlock(&ru_lock);
 	fi->fh = 100 + ino;
+	fi->direct_io = ru_open_direct;
 	if (ru_open_err) {
 		fuse_reply_err(req, ru_open_err);
 	} else if (ru_open_none) {
@@ -1229,8 +1231,16 @@ static void test_reuse_open_fails(void **state)
 	/* an open answered with no reply at all */
 	ru_open_none = true;
 	assert_int_equal(ru_read_req(se, 4), -EIO);
+	/* open flags the kernel can no longer see: served, one warning */
+	ru_open_none = false;
+	ru_open_direct = true;
+	logbuf[0] = '\0';
+	assert_int_equal(ru_read_req(se, 6), 0);
+	assert_int_equal(ru_read_req(se, 7), 0);
+	assert_non_null(strstr(logbuf, "asked for direct_io/nonseekable (0x1)"));
+	assert_null(strstr(strstr(logbuf, "direct_io") + 1, "direct_io/nonseekable"));
 	fake_session_destroy(se);
-	assert_int_equal(ru_releases, 1);
+	assert_int_equal(ru_releases, 3);
 }
 
 struct ru_reader {
