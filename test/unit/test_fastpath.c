@@ -782,172 +782,6 @@ static void test_passthrough_compiled(void **state)
 	fake_session_destroy(se);
 }
 
-/* ---- the name map of a watched source -------------------------------- */
-
-static void op_lookup_tree(fuse_req_t req, fuse_ino_t parent,
-			   const char *name)
-{
-	struct fuse_entry_param e;
-
-	(void)parent;
-	memset(&e, 0, sizeof(e));
-	if (!strcmp(name, "f")) {
-		e.ino = 2;
-		e.attr.st_mode = 0100644;
-	} else if (!strcmp(name, "d")) {
-		e.ino = 3;
-		e.attr.st_mode = 040755;
-	} else {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	e.attr.st_ino = e.ino;
-	fuse_reply_entry(req, &e);
-}
-
-static void op_ok_name(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	(void)parent;
-	(void)name;
-	fuse_reply_err(req, 0);
-}
-
-static void op_ok_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
-			 fuse_ino_t newparent, const char *newname,
-			 unsigned int flags)
-{
-	(void)parent;
-	(void)name;
-	(void)newparent;
-	(void)newname;
-	(void)flags;
-	fuse_reply_err(req, 0);
-}
-
-static const struct fuse_lowlevel_ops tree_ops = {
-	.lookup = op_lookup_tree,
-	.unlink = op_ok_name,
-	.rmdir = op_ok_name,
-	.rename = op_ok_rename,
-};
-
-static void expect_counts(struct fuse_session *se, size_t nodes,
-			  size_t dents, size_t keys)
-{
-	size_t n, d, k;
-
-	lf_watch_counts(se->fastpath->watch, &n, &d, &k);
-	if (n != nodes || d != dents || k != keys)
-		fail_msg("map holds %zu nodes, %zu names, %zu keys; want %zu, %zu, %zu",
-			 n, d, k, nodes, dents, keys);
-}
-
-static void tree_lookup(struct fuse_session *se, const char *name, int want)
-{
-	fake_clear(se);
-	fake_request(se, FUSE_LOOKUP, 1, name, strlen(name) + 1, NULL, 0);
-	assert_int_equal(fake_last(se, NULL, NULL)->error, want);
-}
-
-static void test_watch_map(void **state)
-{
-	char dir[] = "/tmp/test_fastpath_src_XXXXXX", sub[64], policy[256];
-	struct fuse_forget_in fin = { .nlookup = 1 };
-	struct fuse_rename_in rin = { .newdir = 1 };
-	struct {
-		struct fuse_batch_forget_in h;
-		struct fuse_forget_one one;
-	} batch = { { .count = 1 }, { .nodeid = 3, .nlookup = 1 } };
-	struct fuse_init_out out;
-	struct fuse_session *se;
-
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(sub, sizeof(sub), "%s/d", dir);
-	assert_int_equal(mkdir(sub, 0755), 0);
-	snprintf(policy, sizeof(policy),
-		 "base local\nsource %s\ninvalidation watch\nwatcher inotify\n",
-		 dir);
-	logbuf[0] = '\0';
-	se = init64(&tree_ops, sizeof(tree_ops), policy, 45, FUSE_INIT_EXT,
-		    &out);
-	assert_non_null(strstr(logbuf, "fastpath: watch=inotify:policy\n"));
-	assert_non_null(se->fastpath->watch);
-	expect_counts(se, 1, 0, 1);		/* the root, keyed */
-	tree_lookup(se, "d", 0);
-	expect_counts(se, 2, 1, 2);		/* a directory gets a watch */
-	tree_lookup(se, "f", 0);
-	tree_lookup(se, "f", 0);
-	expect_counts(se, 3, 2, 2);
-	tree_lookup(se, "nope", 0);	/* a negative entry under local */
-	expect_counts(se, 3, 2, 2);
-	/* two lookups of f: it goes with the second forget */
-	fake_request(se, FUSE_FORGET, 2, &fin, sizeof(fin), NULL, 0);
-	expect_counts(se, 3, 2, 2);
-	fake_request(se, FUSE_FORGET, 2, &fin, sizeof(fin), NULL, 0);
-	expect_counts(se, 2, 1, 2);
-	/* a rename through the mount moves the name: rmdir finds it */
-	fake_request(se, FUSE_RENAME, 1, &rin, sizeof(rin), "d\0e", 4);
-	assert_int_equal(fake_last(se, NULL, NULL)->error, 0);
-	expect_counts(se, 2, 1, 2);
-	fake_request(se, FUSE_RMDIR, 1, "e", 2, NULL, 0);
-	expect_counts(se, 2, 0, 2);
-	fake_request(se, FUSE_BATCH_FORGET, 0, &batch, sizeof(batch), NULL, 0);
-	expect_counts(se, 1, 0, 1);
-	/* the root is never forgotten */
-	fake_request(se, FUSE_FORGET, 1, &fin, sizeof(fin), NULL, 0);
-	expect_counts(se, 1, 0, 1);
-	fake_session_destroy(se);
-	rmdir(sub);
-	rmdir(dir);
-}
-
-static void test_invalidate_all(void **state)
-{
-	const struct fuse_out_header *oh;
-	char dir[] = "/tmp/test_fastpath_src_XXXXXX", policy[256];
-	struct fuse_init_out out;
-	struct fuse_session *se;
-
-	(void)state;
-	assert_int_equal(fastfuse_invalidate_all(NULL), -EINVAL);
-	se = fake_session_new(&no_ops, sizeof(no_ops), NULL);
-	assert_int_equal(fastfuse_invalidate_all(se), -ENOTCONN);
-	fake_session_destroy(se);
-	/* no epoch before 7.44 and no map: nothing to do */
-	se = init64(&fs_ops, sizeof(fs_ops), NULL, 43, FUSE_INIT_EXT, &out);
-	assert_int_equal(fastfuse_invalidate_all(se), -ENOSYS);
-	assert_int_equal(fake_nreplies(se), 0);
-	fake_session_destroy(se);
-	/* 7.44+: one epoch bump */
-	se = init64(&fs_ops, sizeof(fs_ops), NULL, 45, FUSE_INIT_EXT, &out);
-	assert_int_equal(fastfuse_invalidate_all(se), 0);
-	assert_int_equal(fake_nreplies(se), 1);
-	oh = fake_reply(se, 0, NULL, NULL);
-	assert_int_equal(oh->unique, 0);
-	assert_int_equal(oh->error, FUSE_NOTIFY_INC_EPOCH);
-	fake_session_destroy(se);
-	/* with a map and no epoch: every known name and inode */
-	assert_non_null(mkdtemp(dir));
-	snprintf(policy, sizeof(policy),
-		 "base local\nsource %s\ninvalidation watch\nwatcher inotify\n",
-		 dir);
-	se = init64(&tree_ops, sizeof(tree_ops), policy, 43, FUSE_INIT_EXT,
-		    &out);
-	tree_lookup(se, "f", 0);
-	fake_clear(se);
-	assert_int_equal(fastfuse_invalidate_all(se), 0);
-	assert_int_equal(fake_nreplies(se), 3);	/* f's name; f, root */
-	assert_int_equal(fake_reply(se, 0, NULL, NULL)->error,
-			 FUSE_NOTIFY_INVAL_ENTRY);
-	assert_int_equal(fake_reply(se, 1, NULL, NULL)->error,
-			 FUSE_NOTIFY_INVAL_INODE);
-	assert_int_equal(fake_reply(se, 2, NULL, NULL)->error,
-			 FUSE_NOTIFY_INVAL_INODE);
-	fake_session_destroy(se);
-	rmdir(dir);
-}
-
 /* ---- reuse_open: one open per inode, made by the library ---------------- */
 
 /* What the filesystem below saw; reads and replies may come from two
@@ -1338,6 +1172,173 @@ static void test_reuse_refused(void **state)
 	fake_session_destroy(se);
 }
 
+
+/* ---- the name map of a watched source -------------------------------- */
+
+static void op_lookup_tree(fuse_req_t req, fuse_ino_t parent,
+			   const char *name)
+{
+	struct fuse_entry_param e;
+
+	(void)parent;
+	memset(&e, 0, sizeof(e));
+	if (!strcmp(name, "f")) {
+		e.ino = 2;
+		e.attr.st_mode = 0100644;
+	} else if (!strcmp(name, "d")) {
+		e.ino = 3;
+		e.attr.st_mode = 040755;
+	} else {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	e.attr.st_ino = e.ino;
+	fuse_reply_entry(req, &e);
+}
+
+static void op_ok_name(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, 0);
+}
+
+static void op_ok_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+			 fuse_ino_t newparent, const char *newname,
+			 unsigned int flags)
+{
+	(void)parent;
+	(void)name;
+	(void)newparent;
+	(void)newname;
+	(void)flags;
+	fuse_reply_err(req, 0);
+}
+
+static const struct fuse_lowlevel_ops tree_ops = {
+	.lookup = op_lookup_tree,
+	.unlink = op_ok_name,
+	.rmdir = op_ok_name,
+	.rename = op_ok_rename,
+};
+
+static void expect_counts(struct fuse_session *se, size_t nodes,
+			  size_t dents, size_t keys)
+{
+	size_t n, d, k;
+
+	lf_watch_counts(se->fastpath->watch, &n, &d, &k);
+	if (n != nodes || d != dents || k != keys)
+		fail_msg("map holds %zu nodes, %zu names, %zu keys; want %zu, %zu, %zu",
+			 n, d, k, nodes, dents, keys);
+}
+
+static void tree_lookup(struct fuse_session *se, const char *name, int want)
+{
+	fake_clear(se);
+	fake_request(se, FUSE_LOOKUP, 1, name, strlen(name) + 1, NULL, 0);
+	assert_int_equal(fake_last(se, NULL, NULL)->error, want);
+}
+
+static void test_watch_map(void **state)
+{
+	char dir[] = "/tmp/test_fastpath_src_XXXXXX", sub[64], policy[256];
+	struct fuse_forget_in fin = { .nlookup = 1 };
+	struct fuse_rename_in rin = { .newdir = 1 };
+	struct {
+		struct fuse_batch_forget_in h;
+		struct fuse_forget_one one;
+	} batch = { { .count = 1 }, { .nodeid = 3, .nlookup = 1 } };
+	struct fuse_init_out out;
+	struct fuse_session *se;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/d", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(policy, sizeof(policy),
+		 "base local\nsource %s\ninvalidation watch\nwatcher inotify\n",
+		 dir);
+	logbuf[0] = '\0';
+	se = init64(&tree_ops, sizeof(tree_ops), policy, 45, FUSE_INIT_EXT,
+		    &out);
+	assert_non_null(strstr(logbuf, "fastpath: watch=inotify:policy\n"));
+	assert_non_null(se->fastpath->watch);
+	expect_counts(se, 1, 0, 1);		/* the root, keyed */
+	tree_lookup(se, "d", 0);
+	expect_counts(se, 2, 1, 2);		/* a directory gets a watch */
+	tree_lookup(se, "f", 0);
+	tree_lookup(se, "f", 0);
+	expect_counts(se, 3, 2, 2);
+	tree_lookup(se, "nope", 0);	/* a negative entry under local */
+	expect_counts(se, 3, 2, 2);
+	/* two lookups of f: it goes with the second forget */
+	fake_request(se, FUSE_FORGET, 2, &fin, sizeof(fin), NULL, 0);
+	expect_counts(se, 3, 2, 2);
+	fake_request(se, FUSE_FORGET, 2, &fin, sizeof(fin), NULL, 0);
+	expect_counts(se, 2, 1, 2);
+	/* a rename through the mount moves the name: rmdir finds it */
+	fake_request(se, FUSE_RENAME, 1, &rin, sizeof(rin), "d\0e", 4);
+	assert_int_equal(fake_last(se, NULL, NULL)->error, 0);
+	expect_counts(se, 2, 1, 2);
+	fake_request(se, FUSE_RMDIR, 1, "e", 2, NULL, 0);
+	expect_counts(se, 2, 0, 2);
+	fake_request(se, FUSE_BATCH_FORGET, 0, &batch, sizeof(batch), NULL, 0);
+	expect_counts(se, 1, 0, 1);
+	/* the root is never forgotten */
+	fake_request(se, FUSE_FORGET, 1, &fin, sizeof(fin), NULL, 0);
+	expect_counts(se, 1, 0, 1);
+	fake_session_destroy(se);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+static void test_invalidate_all(void **state)
+{
+	const struct fuse_out_header *oh;
+	char dir[] = "/tmp/test_fastpath_src_XXXXXX", policy[256];
+	struct fuse_init_out out;
+	struct fuse_session *se;
+
+	(void)state;
+	assert_int_equal(fastfuse_invalidate_all(NULL), -EINVAL);
+	se = fake_session_new(&no_ops, sizeof(no_ops), NULL);
+	assert_int_equal(fastfuse_invalidate_all(se), -ENOTCONN);
+	fake_session_destroy(se);
+	/* no epoch before 7.44 and no map: nothing to do */
+	se = init64(&fs_ops, sizeof(fs_ops), NULL, 43, FUSE_INIT_EXT, &out);
+	assert_int_equal(fastfuse_invalidate_all(se), -ENOSYS);
+	assert_int_equal(fake_nreplies(se), 0);
+	fake_session_destroy(se);
+	/* 7.44+: one epoch bump */
+	se = init64(&fs_ops, sizeof(fs_ops), NULL, 45, FUSE_INIT_EXT, &out);
+	assert_int_equal(fastfuse_invalidate_all(se), 0);
+	assert_int_equal(fake_nreplies(se), 1);
+	oh = fake_reply(se, 0, NULL, NULL);
+	assert_int_equal(oh->unique, 0);
+	assert_int_equal(oh->error, FUSE_NOTIFY_INC_EPOCH);
+	fake_session_destroy(se);
+	/* with a map and no epoch: every known name and inode */
+	assert_non_null(mkdtemp(dir));
+	snprintf(policy, sizeof(policy),
+		 "base local\nsource %s\ninvalidation watch\nwatcher inotify\n",
+		 dir);
+	se = init64(&tree_ops, sizeof(tree_ops), policy, 43, FUSE_INIT_EXT,
+		    &out);
+	tree_lookup(se, "f", 0);
+	fake_clear(se);
+	assert_int_equal(fastfuse_invalidate_all(se), 0);
+	assert_int_equal(fake_nreplies(se), 3);	/* f's name; f, root */
+	assert_int_equal(fake_reply(se, 0, NULL, NULL)->error,
+			 FUSE_NOTIFY_INVAL_ENTRY);
+	assert_int_equal(fake_reply(se, 1, NULL, NULL)->error,
+			 FUSE_NOTIFY_INVAL_INODE);
+	assert_int_equal(fake_reply(se, 2, NULL, NULL)->error,
+			 FUSE_NOTIFY_INVAL_INODE);
+	fake_session_destroy(se);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1356,13 +1357,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_errors, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_struct_sizes, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_passthrough_compiled, log_setup, log_teardown),
-		cmocka_unit_test_setup_teardown(test_watch_map, log_setup, log_teardown),
-		cmocka_unit_test_setup_teardown(test_invalidate_all, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_open, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_batch_forget_destroy, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_open_fails, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_async_concurrent, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_refused, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_watch_map, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_invalidate_all, log_setup, log_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
