@@ -247,7 +247,8 @@ void lf_dispatch(struct fuse_session *se, const struct fuse_buf *buf,
 	if (h->opcode != FUSE_INTERRUPT && !is_forget(h->opcode) &&
 	    !is_init(h->opcode))
 		lf_req_track(req);
-	if (se->fastpath)	/* fastpath: names for the watch, passthrough */
-		lf_fastpath_request(req, &in);
+	/* fastpath: names for the watch, passthrough, reused opens */
+	if (se->fastpath && lf_fastpath_request(req, &in))
+		return;
 	d->handler(req, &in);
 }

@@ -66,6 +66,7 @@ struct lf_version {
 struct lf_transport_ops;
 struct lf_fastpath;
 struct lf_fpreq;
+struct lf_capture;
 struct lf_mount_opts;
 struct lf_uring;
 
@@ -105,6 +106,7 @@ struct fuse_req {
 	uint16_t nr_groups;	/* supplementary groups sent by the kernel */
 	uint32_t *groups;	/* points into the request buffer; valid during the handler */
 	struct lf_fpreq *fp;	/* fastpath: what the reply hooks need, or NULL */
+	struct lf_capture *capture;	/* fastpath: a library-made request; its reply goes there */
 	struct fuse_req *next, *prev;
 };
 

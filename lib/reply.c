@@ -75,6 +75,8 @@ int lf_reply_iov(fuse_req_t req, int error, struct iovec *iov, int count)
 	size_t len;
 	int res;
 
+	if (req->capture)	/* fastpath: the library's own call (reuse.c) */
+		return lf_capture_reply(req, error, iov, count);
 	if (!opcode_wants_reply(req->opcode)) {
 		/* A filesystem answering FORGET: nothing may reach the kernel. */
 		lf_req_free(req);

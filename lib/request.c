@@ -105,6 +105,8 @@ static void req_destroy(struct fuse_req *req)
 		lf_chan_put(req->ch);
 	if (req->fp)	/* fastpath: names and flags kept for the reply */
 		lf_fastpath_req_free(req);
+	if (req->capture)	/* fastpath: a library call answered with none */
+		lf_capture_drop(req);
 	if (!spare_put(req))
 		free(req);
 }

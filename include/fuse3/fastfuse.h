@@ -73,6 +73,8 @@ struct fastfuse_cache_policy {
 	int watcher;		/* enum fastfuse_watcher */
 	int passthrough;	/* ON: fi->fh of an open is an fd to pass
 				 * reads and writes through to */
+	int reuse_open;		/* ON: one read-only open per inode, made
+				 * by the library; no OPEN/RELEASE */
 };
 
 /*

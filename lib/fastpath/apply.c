@@ -105,6 +105,32 @@ static void passthrough_flags(struct fuse_session *se,
 		out->max_stack_depth = 1;
 }
 
+/*
+ * reuse_open: the kernel skips OPEN/RELEASE (fp->no_open answers the first
+ * OPEN with ENOSYS) and the library opens each file once itself (reuse.c).
+ */
+static void reuse_start(struct fuse_session *se)
+{
+	struct lf_fastpath *fp = se->fastpath;
+	const char *why;
+
+	if (fp->p.reuse_open != FASTFUSE_ON)
+		return;
+	why = lf_reuse_refused(se);
+	if (!why) {
+		fp->reuse = lf_reuse_new(se);
+		if (!fp->reuse)
+			why = "no_memory";
+	}
+	if (why) {
+		note(se, "reuse_open", why);
+		return;
+	}
+	fp->no_open = true;
+	if (se->debug)
+		fuse_log(FUSE_LOG_DEBUG, "fastpath: reuse_open=on\n");
+}
+
 /* A watched source: the watcher runs from INIT to unmount. */
 static void watch_start(struct fuse_session *se)
 {
@@ -141,6 +167,7 @@ void lf_fastpath_init(struct fuse_session *se, struct fuse_init_out *out)
 			       "stateless_open");
 	fp->no_opendir = can_skip(se, p->stateless_opendir,
 				  FUSE_NO_OPENDIR_SUPPORT, "stateless_opendir");
+	reuse_start(se);
 	/* O_TRUNC rides on OPEN with atomic_o_trunc; without OPEN it must
 	 * come as a SETATTR. */
 	if (fp->no_open)
@@ -194,6 +221,8 @@ void lf_fastpath_entry(fuse_req_t req, struct fuse_entry_out *out)
 	set_ttl(p->attr_ttl, &out->attr_valid, &out->attr_valid_nsec);
 	if (fp->watch)
 		lf_watch_entry(fp->watch, req, NULL, out);
+	if (fp->reuse)
+		lf_reuse_entry(fp->reuse, out);
 	/* the open half of a CREATE reply concerns the new inode */
 	if (req->opcode == FUSE_CREATE && req->fp)
 		req->fp->nodeid = out->nodeid;
@@ -208,6 +237,9 @@ void lf_fastpath_direntplus(fuse_req_t req, const char *name,
 	set_ttl(fp->p.attr_ttl, &out->attr_valid, &out->attr_valid_nsec);
 	if (fp->watch && out->nodeid)
 		lf_watch_entry(fp->watch, req, name, out);
+	/* the kernel takes no reference for "." and ".." here */
+	if (fp->reuse && strcmp(name, ".") && strcmp(name, ".."))
+		lf_reuse_entry(fp->reuse, out);
 }
 
 void lf_fastpath_attr(struct fuse_session *se, uint64_t *valid,
@@ -364,7 +396,7 @@ static void pass_request(fuse_req_t req, const struct lf_in *in)
 		r->flags = arg->flags;
 }
 
-void lf_fastpath_request(fuse_req_t req, const struct lf_in *in)
+bool lf_fastpath_request(fuse_req_t req, const struct lf_in *in)
 {
 	struct lf_fastpath *fp = req->se->fastpath;
 
@@ -372,6 +404,7 @@ void lf_fastpath_request(fuse_req_t req, const struct lf_in *in)
 		pass_request(req, in);
 	if (fp->watch)
 		lf_watch_request(fp->watch, req, in);
+	return fp->reuse && lf_reuse_request(fp->reuse, req, in);
 }
 
 void lf_fastpath_req_free(fuse_req_t req)
@@ -392,6 +425,9 @@ void lf_fastpath_stop(struct fuse_session *se)
 	fp->watch = NULL;
 	lf_pass_free(se, fp->pass);
 	fp->pass = NULL;
+	/* the filesystem's releases, before its destroy */
+	lf_reuse_free(fp->reuse);
+	fp->reuse = NULL;
 }
 
 /* Used by watch.c to record names; exported here to keep one parser. */

@@ -21,6 +21,7 @@
 
 struct lf_watch;
 struct lf_pass;
+struct lf_reuse;
 
 /* A compiled policy; se->fastpath points to one (or is NULL). */
 struct lf_fastpath {
@@ -40,6 +41,7 @@ struct lf_fastpath {
 	/* started at INIT, stopped at unmount/destroy */
 	struct lf_watch *watch;	/* name/inode map + watcher (watch.c) */
 	struct lf_pass *pass;	/* passthrough from fi->fh (pass.c) */
+	struct lf_reuse *reuse;	/* one open per inode (reuse.c) */
 };
 
 /*
@@ -90,13 +92,14 @@ bool lf_fastpath_flush(fuse_req_t req);
 bool lf_fastpath_xattr(fuse_req_t req, const char *name);
 /*
  * request:    every request before its handler (dispatch.c); records what
- *             the reply hooks need (parent, names, open flags) and takes
- *             FORGET and RELEASE into account.
+ *             the reply hooks need (parent, names, open flags), takes
+ *             FORGET and RELEASE into account and fills reused handles.
+ *             true when it answered the request (a failed reused open).
  * direntplus: an entry of a READDIRPLUS reply (TTLs, and the name map).
  * req_free:   the request's record, when it had one.
  * stop:       stop the watcher and drop backing ids before /dev/fuse goes.
  */
-void lf_fastpath_request(fuse_req_t req, const struct lf_in *in);
+bool lf_fastpath_request(fuse_req_t req, const struct lf_in *in);
 void lf_fastpath_direntplus(fuse_req_t req, const char *name,
 			    struct fuse_entry_out *out);
 void lf_fastpath_req_free(fuse_req_t req);
@@ -148,5 +151,29 @@ void lf_pass_open_out(struct lf_pass *ps, fuse_req_t req,
 		      struct fuse_open_out *out);
 void lf_pass_release(struct lf_pass *ps, fuse_req_t req, uint64_t nodeid,
 		     uint64_t fh);
+
+/*
+ * reuse.c: the reuse_open key. lf_reuse_refused() says why it cannot be on
+ * (NULL: it can) at INIT; lf_reuse_new then. lf_reuse_entry counts the
+ * kernel's references to regular files from entry replies; request fills
+ * the handle of fh-carrying requests (opening it through the filesystem's
+ * own open), releases at the last FORGET and before DESTROY, and returns
+ * true when it answered the request (the open failed). release_all waits
+ * up to wait_sec (0: as long as it takes) for each release; free releases
+ * what is left. counts: for tests.
+ * lf_capture_reply/drop: the reply hooks of lf_reply_iov and of a request
+ * freed without a reply, for requests the library made (req->capture).
+ */
+const char *lf_reuse_refused(struct fuse_session *se);
+struct lf_reuse *lf_reuse_new(struct fuse_session *se);
+void lf_reuse_free(struct lf_reuse *ru);
+void lf_reuse_entry(struct lf_reuse *ru, const struct fuse_entry_out *out);
+bool lf_reuse_request(struct lf_reuse *ru, fuse_req_t req,
+		      const struct lf_in *in);
+void lf_reuse_release_all(struct lf_reuse *ru, int wait_sec);
+void lf_reuse_counts(struct lf_reuse *ru, size_t *ret_nodes,
+		     size_t *ret_handles);
+int lf_capture_reply(fuse_req_t req, int error, struct iovec *iov, int count);
+void lf_capture_drop(fuse_req_t req);
 
 #endif

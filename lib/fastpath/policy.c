@@ -37,6 +37,7 @@ static const struct profile {
 	  "cache_symlinks yes\n"
 	  "noflush yes\n"
 	  "parallel_dirops yes\n"
+	  "reuse_open yes\n"
 	  "invalidation none\n" },
 	{ "local",
 	  "# only this mount changes the data; the kernel sees every change\n"
@@ -90,6 +91,7 @@ static const struct key {
 	{ "source", K_SOURCE, 0 },
 	PK("watcher", K_WATCHER, watcher),
 	PK("passthrough", K_SWITCH, passthrough),
+	PK("reuse_open", K_SWITCH, reuse_open),
 };
 #define NKEYS LF_ARRAY_SIZE(keys)
 

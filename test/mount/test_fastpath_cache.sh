@@ -3,11 +3,13 @@
 # -o fastpath_cache on unmodified filesystems: each policy element proven
 # by counting the requests that reach the daemon (util/fuse-reqstat, from
 # the fuse:fuse_request_send tracepoint) without and with the policy; the
-# `local` profile's coherence for changes made through the mount; and bad
+# `local` profile's coherence for changes made through the mount; reuse_open
+# (one library-made open per inode, released at FORGET); and bad
 # policies refused with a clear message and a non-zero exit.
 # Usage: test_fastpath_cache.sh <passthrough_ll> <hello_ll> <fuse-reqstat>
+#        [<passthrough_fh>] (high-level, for reuse_open)
 set -uo pipefail
-pl=$1 hello=$2 reqstat=$3
+pl=$1 hello=$2 reqstat=$3 plfh=${4:-}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (mounts, tracefs)"; exit 77; }
 [ -c /dev/fuse ] || { echo "SKIP: no /dev/fuse"; exit 77; }
@@ -151,6 +153,87 @@ check "5x open (stateless_open)" OPEN "$a" "$(n OPEN)" 5 1
 check "5x close (no RELEASE)" RELEASE "$ra" "$(n RELEASE)" 5 0
 check "5x opendir (stateless_opendir)" OPENDIR "$da" "$(n OPENDIR)" 5 1
 check "5x read (no_open keeps cache)" READ "$rda" "$(n READ)" 5 1
+
+# ---- reuse_open: one open per inode, made by the library ------------------
+# passthrough_ll keeps the fd it opened in fi->fh, so stateless_open would
+# break it; under reuse_open (readonly profile, read-only mount) the kernel
+# sends no OPEN/RELEASE, the library opens each file once and hands that fd
+# to every READ, and releases it when the kernel forgets the inode.
+mkdir "$src/r"
+for i in 1 2 3 4 5; do head -c $((i * 7000)) /dev/urandom >"$src/r/f$i"; done
+rcat() { for p in 1 2; do for f in "$mnt"/r/f*; do cat "$f" >/dev/null; done; done; }
+export -f rcat
+# rfds: descriptors the daemon holds open on $src/r files (not O_PATH)
+rfds() {
+	local fd t fl c=0
+	for fd in /proc/"$fspid"/fd/*; do
+		t=$(readlink "$fd" 2>/dev/null) || continue
+		[[ $t == "$src/r/"* ]] || continue
+		fl=$(awk '/^flags/ {print $2}' /proc/"$fspid"/fdinfo/"${fd##*/}" 2>/dev/null)
+		[ -n "$fl" ] && (( (8#$fl & 8#10000000) == 0 )) && c=$((c + 1))
+	done
+	echo $c
+}
+printf 'base readonly\nreuse_open no\n' >"$work/noreuse.policy"
+measure "ro,$base,fastpath_cache=$work/noreuse.policy" rcat
+a=$(n OPEN) ra=$(n RELEASE)
+measure "ro,$base,fastpath_cache=readonly" rcat; b=$(n OPEN) rb=$(n RELEASE)
+check "10x open of 5 files (reuse_open)" OPEN "$a" "$b" 10 1
+check "10x close (reuse_open)" RELEASE "$ra" "$rb" 10 0
+if mount_fs "$pl" -d -o "source=$src,ro,$base,fastpath_cache=readonly"; then
+	for f in 1 2 3 4 5; do
+		cmp -s "$src/r/f$f" "$mnt/r/f$f" ||
+			{ echo "FAIL: reuse_open: r/f$f differs"; fail=1; }
+	done
+	cat "$mnt"/r/f* >/dev/null
+	held=$(rfds)
+	# the kernel evicts the unused inodes: FORGET releases the handles
+	sync; echo 2 >/proc/sys/vm/drop_caches
+	for i in $(seq 40); do [ "$(rfds)" = 0 ] && break; sleep 0.05; done
+	left=$(rfds)
+	printf '%-34s %-12s open fds %d, after forget %d\n' \
+		"reuse_open handles" fds "$held" "$left"
+	if [ "$held" != 5 ] || [ "$left" != 0 ]; then
+		echo "FAIL: reuse_open: want 5 handles, 0 after the kernel forgot them"
+		fail=1
+	fi
+	grep -q 'fastpath: reuse_open=on' "$work/fs.err" ||
+		{ echo "FAIL: no 'fastpath: reuse_open=on' under -d"; fail=1; }
+	umount_fs
+	opens=$(grep -c 'reuse_open: open nodeid' "$work/fs.err")
+	rels=$(grep -c 'reuse_open: release nodeid' "$work/fs.err")
+	if [ "$opens" != "$rels" ]; then
+		echo "FAIL: reuse_open: $opens opens, $rels releases by unmount"
+		fail=1
+	fi
+fi
+# the high-level API on the same lowlevel path: passthrough_fh keeps its
+# fd in fi->fh too and mirrors /
+if [ -n "$plfh" ]; then
+	fhcat() { for p in 1 2; do for f in "$mnt$src"/r/f*; do cat "$f" >/dev/null; done; done; }
+	export -f fhcat
+	export src
+	for pol in "$work/noreuse.policy" readonly; do
+		mount_fs "$plfh" -o "ro,fastpath_cache=$pol" || continue
+		reqs fhcat
+		for f in 1 2 3 4 5; do
+			cmp -s "$src/r/f$f" "$mnt$src/r/f$f" ||
+				{ echo "FAIL: reuse_open (hl): r/f$f differs"; fail=1; }
+		done
+		umount_fs
+		if [ "$pol" = readonly ]; then b=$(n OPEN) rb=$(n RELEASE)
+		else a=$(n OPEN) ra=$(n RELEASE); fi
+	done
+	check "10x open, high-level (reuse_open)" OPEN "$a" "$b" 10 1
+	check "10x close, high-level (reuse_open)" RELEASE "$ra" "$rb" 10 0
+fi
+# a writable mount keeps the kernel's opens: one reason line under -d
+if mount_fs "$pl" -d -o "source=$src,$base,fastpath_cache=readonly"; then
+	cat "$mnt/f" >/dev/null
+	umount_fs
+	grep -q 'fastpath: reuse_open=off:writable' "$work/fs.err" ||
+		{ echo "FAIL: writable mount without 'reuse_open=off:writable'"; fail=1; }
+fi
 
 # ---- local: changes through the mount are seen at once -------------------
 expect() {	# expect <what> <want> <got>

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -784,6 +786,397 @@ static void test_passthrough_compiled(void **state)
 	fake_session_destroy(se);
 }
 
+/* ---- reuse_open: one open per inode, made by the library ---------------- */
+
+/* What the filesystem below saw; reads and replies may come from two
+ * threads, so one lock (it also keeps the fake transport's log whole). */
+static pthread_mutex_t ru_lock = PTHREAD_MUTEX_INITIALIZER;
+static int ru_opens, ru_releases, ru_forgets, ru_reads, ru_open_flags;
+static int ru_open_err;		/* errno the open answers, 0: a handle */
+static bool ru_open_async;	/* answer the open from another thread */
+static bool ru_open_none;	/* answer the open with fuse_reply_none */
+static bool ru_open_direct;	/* the open asks for direct_io */
+static int ru_forgets_at_release;	/* forgets the fs had seen then */
+static uint64_t ru_read_fh[8], ru_lseek_fh, ru_getattr_fh, ru_released_fh;
+
+static void ru_reset(void)
+{
+	ru_opens = ru_releases = ru_forgets = ru_reads = ru_open_flags = 0;
+	ru_open_err = 0;
+	ru_open_async = ru_open_none = ru_open_direct = false;
+	ru_forgets_at_release = -1;
+	ru_lseek_fh = ru_getattr_fh = ru_released_fh = 0;
+	memset(ru_read_fh, 0, sizeof(ru_read_fh));
+}
+
+static void ru_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+
+	(void)parent;
+	memset(&e, 0, sizeof(e));
+	e.ino = name[0] == 'd' ? 3 : 2;		/* "d..." is a directory */
+	e.attr.st_ino = e.ino;
+	e.attr.st_mode = name[0] == 'd' ? 040755 : 0100644;
+	fuse_reply_entry(req, &e);
+}
+
+struct ru_async {
+	fuse_req_t req;
+	struct fuse_file_info fi;
+};
+
+static void *ru_open_later(void *arg)
+{
+	struct ru_async *a = arg;
+
+	usleep(100 * 1000);	/* long enough for a second READ to wait */
+	fuse_reply_open(a->req, &a->fi);
+	free(a);
+	return NULL;
+}
+
+static void ru_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	pthread_t t;
+	struct ru_async *a;
+
+	pthread_mutex_lock(&ru_lock);
+	ru_opens++;
+	ru_open_flags = fi->flags;
+	pthread_mutex_unlock(&ru_lock);
+	fi->fh = 100 + ino;
+	fi->direct_io = ru_open_direct;
+	if (ru_open_err) {
+		fuse_reply_err(req, ru_open_err);
+	} else if (ru_open_none) {
+		fuse_reply_none(req);
+	} else if (ru_open_async) {
+		a = malloc(sizeof(*a));
+		assert_non_null(a);
+		a->req = req;
+		a->fi = *fi;
+		assert_int_equal(pthread_create(&t, NULL, ru_open_later, a), 0);
+		pthread_detach(t);
+	} else {
+		fuse_reply_open(req, fi);
+	}
+}
+
+static void ru_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)size;
+	(void)off;
+	pthread_mutex_lock(&ru_lock);
+	if (ru_reads < 8)
+		ru_read_fh[ru_reads] = fi->fh;
+	ru_reads++;
+	fuse_reply_buf(req, "data", 4);
+	pthread_mutex_unlock(&ru_lock);
+}
+
+static void ru_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	(void)ino;
+	ru_releases++;
+	ru_released_fh = fi->fh;
+	ru_forgets_at_release = ru_forgets;
+	fuse_reply_err(req, 0);
+}
+
+static void ru_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	(void)ino;
+	(void)nlookup;
+	ru_forgets++;
+	fuse_reply_none(req);
+}
+
+static void ru_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)whence;
+	ru_lseek_fh = fi->fh;
+	fuse_reply_lseek(req, off);
+}
+
+static void ru_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	ru_getattr_fh = fi ? fi->fh : 0;
+	memset(&st, 0, sizeof(st));
+	st.st_ino = ino;
+	st.st_mode = 0100644;
+	fuse_reply_attr(req, &st, 0.0);
+}
+
+static const struct fuse_lowlevel_ops ru_ops = {
+	.lookup = ru_lookup,
+	.forget = ru_forget,
+	.getattr = ru_getattr,
+	.open = ru_open,
+	.read = ru_read,
+	.release = ru_release,
+	.lseek = ru_lseek,
+};
+
+/* A session mounted with @opts (NULL: "ro") under @policy, after INIT. */
+static struct fuse_session *ru_session(const char *policy, const char *opts,
+				       uint64_t offer)
+{
+	const char *argv[] = { "-o", opts ? opts : "ro" };
+	struct fuse_session *se;
+	struct lf_fastpath *fp;
+
+	ru_reset();
+	se = fake_session_new_args(&ru_ops, sizeof(ru_ops), NULL, 2, argv);
+	assert_non_null(se);
+	assert_int_equal(lf_fastpath_parse(policy, "t", &fp), 0);
+	assert_int_equal(lf_fastpath_install(se, fp), 0);
+	se->debug = 1;		/* the reason lines */
+	logbuf[0] = '\0';
+	fake_init(se, 45, offer);
+	se->debug = 0;
+	return se;
+}
+
+static int ru_read_req(struct fuse_session *se, uint64_t nodeid)
+{
+	struct fuse_read_in rd = { .fh = 0, .size = 4096 };
+
+	fake_clear(se);
+	fake_request(se, FUSE_READ, nodeid, &rd, sizeof(rd), NULL, 0);
+	return fake_last(se, NULL, NULL)->error;
+}
+
+static void ru_forget_req(struct fuse_session *se, uint64_t nodeid,
+			  uint64_t nlookup)
+{
+	struct fuse_forget_in fg = { .nlookup = nlookup };
+
+	fake_request(se, FUSE_FORGET, nodeid, &fg, sizeof(fg), NULL, 0);
+}
+
+static void test_reuse_open(void **state)
+{
+	const struct fuse_entry_out *eo;
+	struct fuse_lseek_in ls = { .fh = 0, .offset = 7 };
+	struct fuse_getattr_in ga = { .getattr_flags = FUSE_GETATTR_FH };
+	struct fuse_session *se;
+	size_t nodes, handles;
+	uint32_t of;
+	int err;
+
+	(void)state;
+	se = ru_session("base readonly\n", NULL, OFFER);
+	assert_non_null(strstr(logbuf, "fastpath: reuse_open=on"));
+	assert_non_null(se->fastpath->reuse);
+	/* the kernel's OPEN: ENOSYS, never seen by the filesystem */
+	of = open_flags(se, FUSE_OPEN, O_RDONLY, &err);
+	assert_int_equal(err, -ENOSYS);
+	(void)of;
+	assert_int_equal(ru_opens, 0);
+	/* two lookups of f, one of a directory (not counted) */
+	assert_int_equal(lookup(se, "f", &eo)->error, 0);
+	assert_int_equal(lookup(se, "f", &eo)->error, 0);
+	assert_int_equal(lookup(se, "dir", &eo)->error, 0);
+	lf_reuse_counts(se->fastpath->reuse, &nodes, &handles);
+	assert_int_equal(nodes, 1);
+	assert_int_equal(handles, 0);
+
+	/* the first READ opens (read-only, once); the read gets that fh */
+	assert_int_equal(ru_read_req(se, 2), 0);
+	assert_int_equal(ru_opens, 1);
+	assert_int_equal(ru_open_flags & O_ACCMODE, O_RDONLY);
+	assert_int_equal(ru_read_fh[0], 102);
+	assert_int_equal(ru_read_req(se, 2), 0);
+	assert_int_equal(ru_opens, 1);
+	assert_int_equal(ru_read_fh[1], 102);
+	/* other fh-carrying requests share the handle */
+	fake_request(se, FUSE_LSEEK, 2, &ls, sizeof(ls), NULL, 0);
+	assert_int_equal(ru_lseek_fh, 102);
+	fake_request(se, FUSE_GETATTR, 2, &ga, sizeof(ga), NULL, 0);
+	assert_int_equal(ru_getattr_fh, 102);
+	assert_int_equal(ru_opens, 1);
+	lf_reuse_counts(se->fastpath->reuse, &nodes, &handles);
+	assert_int_equal(handles, 1);
+
+	/* one of two references forgotten: the handle stays */
+	ru_forget_req(se, 2, 1);
+	assert_int_equal(ru_releases, 0);
+	/* the last one: released with its fh, before the fs's forget */
+	ru_forget_req(se, 2, 1);
+	assert_int_equal(ru_releases, 1);
+	assert_int_equal(ru_released_fh, 102);
+	assert_int_equal(ru_forgets_at_release, 1);
+	assert_int_equal(ru_forgets, 2);
+	lf_reuse_counts(se->fastpath->reuse, &nodes, &handles);
+	assert_int_equal(nodes, 0);
+
+	/* looked up again and read: a new open; stop releases it */
+	assert_int_equal(lookup(se, "f", &eo)->error, 0);
+	assert_int_equal(ru_read_req(se, 2), 0);
+	assert_int_equal(ru_opens, 2);
+	fake_session_destroy(se);
+	assert_int_equal(ru_releases, 2);
+}
+
+static void test_reuse_batch_forget_destroy(void **state)
+{
+	struct {
+		struct fuse_batch_forget_in b;
+		struct fuse_forget_one one[2];
+	} bf = { { .count = 2 }, { { 2, 1 }, { 9, 1 } } };
+	const struct fuse_entry_out *eo;
+	struct fuse_session *se;
+
+	(void)state;
+	se = ru_session("base readonly\n", NULL, OFFER);
+	assert_int_equal(lookup(se, "f", &eo)->error, 0);
+	assert_int_equal(ru_read_req(se, 2), 0);
+	fake_request(se, FUSE_BATCH_FORGET, 0, &bf, sizeof(bf), NULL, 0);
+	assert_int_equal(ru_releases, 1);
+	/* DESTROY releases what is left before the filesystem's destroy */
+	assert_int_equal(lookup(se, "f", &eo)->error, 0);
+	assert_int_equal(ru_read_req(se, 2), 0);
+	fake_request(se, FUSE_DESTROY, 0, NULL, 0, NULL, 0);
+	assert_int_equal(ru_releases, 2);
+	fake_session_destroy(se);
+	assert_int_equal(ru_releases, 2);
+}
+
+static void test_reuse_open_fails(void **state)
+{
+	struct fuse_session *se;
+
+	(void)state;
+	se = ru_session("base readonly\n", NULL, OFFER);
+	/* the filesystem's error reaches the READ; the read op never runs */
+	ru_open_err = EACCES;
+	assert_int_equal(ru_read_req(se, 2), -EACCES);
+	assert_int_equal(ru_reads, 0);
+	/* a failure is not remembered: the next READ tries again */
+	ru_open_err = 0;
+	assert_int_equal(ru_read_req(se, 2), 0);
+	assert_int_equal(ru_opens, 2);
+	assert_int_equal(ru_read_fh[0], 102);
+	/* an open answered with no reply at all */
+	ru_open_none = true;
+	assert_int_equal(ru_read_req(se, 4), -EIO);
+	/* open flags the kernel can no longer see: served, one warning */
+	ru_open_none = false;
+	ru_open_direct = true;
+	logbuf[0] = '\0';
+	assert_int_equal(ru_read_req(se, 6), 0);
+	assert_int_equal(ru_read_req(se, 7), 0);
+	assert_non_null(strstr(logbuf, "asked for direct_io/nonseekable (0x1)"));
+	assert_null(strstr(strstr(logbuf, "direct_io") + 1, "direct_io/nonseekable"));
+	fake_session_destroy(se);
+	assert_int_equal(ru_releases, 3);
+}
+
+struct ru_reader {
+	struct fuse_session *se;
+	uint64_t nodeid;
+};
+
+static void *ru_reader_main(void *arg)
+{
+	struct ru_reader *r = arg;
+	struct {
+		struct fuse_in_header h;
+		struct fuse_read_in rd;
+	} msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.h.len = sizeof(msg);
+	msg.h.opcode = FUSE_READ;
+	msg.h.unique = 1000 + (uint64_t)pthread_self() % 1000 * 2;
+	msg.h.nodeid = r->nodeid;
+	msg.rd.size = 4096;
+	fake_raw(r->se, &msg, sizeof(msg));
+	return NULL;
+}
+
+static void test_reuse_async_concurrent(void **state)
+{
+	struct ru_reader r;
+	pthread_t t[2];
+	struct fuse_session *se;
+	int i;
+
+	(void)state;
+	se = ru_session("base readonly\n", NULL, OFFER);
+	/* the open answered from another thread, 100 ms later */
+	ru_open_async = true;
+	assert_int_equal(ru_read_req(se, 2), 0);
+	assert_int_equal(ru_read_fh[0], 102);
+	/* two first READs of one inode at once: one open, one handle */
+	ru_reset();
+	ru_open_async = true;
+	r.se = se;
+	r.nodeid = 5;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, ru_reader_main,
+						&r), 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(ru_opens, 1);
+	assert_int_equal(ru_reads, 2);
+	assert_int_equal(ru_read_fh[0], 105);
+	assert_int_equal(ru_read_fh[1], 105);
+	fake_session_destroy(se);
+	assert_int_equal(ru_releases, 2);
+}
+
+static void test_reuse_refused(void **state)
+{
+	struct fuse_session *se;
+	int err;
+
+	(void)state;
+	/* a writable mount: the kernel keeps sending OPEN */
+	se = ru_session("base readonly\n", "rw", OFFER);
+	assert_non_null(strstr(logbuf, "fastpath: reuse_open=off:writable\n"));
+	assert_null(se->fastpath->reuse);
+	open_flags(se, FUSE_OPEN, O_RDONLY, &err);
+	assert_int_equal(err, 0);
+	assert_int_equal(ru_opens, 1);
+	fake_session_destroy(se);
+	/* other users, and no permission checks in the kernel */
+	se = ru_session("base readonly\n", "ro,allow_other", OFFER);
+	assert_non_null(strstr(logbuf, "reuse_open=off:permissions\n"));
+	fake_session_destroy(se);
+	se = ru_session("base readonly\n", "ro,allow_other,default_permissions",
+			OFFER);
+	assert_non_null(se->fastpath->reuse);
+	fake_session_destroy(se);
+	/* the kernel cannot skip opens */
+	se = ru_session("base readonly\n", NULL, OFFER & ~(uint64_t)FUSE_NO_OPEN_SUPPORT);
+	assert_non_null(strstr(logbuf, "reuse_open=off:not_offered\n"));
+	fake_session_destroy(se);
+	/* stateless_open needs no handles at all; passthrough needs opens */
+	se = ru_session("base readonly\nstateless_open yes\n", NULL, OFFER);
+	assert_non_null(strstr(logbuf, "reuse_open=off:stateless_open\n"));
+	fake_session_destroy(se);
+	se = ru_session("base readonly\npassthrough yes\n", NULL,
+			OFFER | FUSE_PASSTHROUGH);
+	assert_non_null(strstr(logbuf, "reuse_open=off:passthrough\n"));
+	fake_session_destroy(se);
+	/* switched off by the policy: no line, opens as before */
+	se = ru_session("base readonly\nreuse_open no\n", NULL, OFFER);
+	assert_null(strstr(logbuf, "reuse_open"));
+	assert_null(se->fastpath->reuse);
+	fake_session_destroy(se);
+}
+
+
 /* ---- the name map of a watched source -------------------------------- */
 
 static void op_lookup_tree(fuse_req_t req, fuse_ino_t parent,
@@ -996,6 +1389,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_errors, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_struct_sizes, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_passthrough_compiled, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_open, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_batch_forget_destroy, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_open_fails, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_async_concurrent, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_refused, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_watch_map, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_invalidate_all, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_keep_cache_not_with_passthrough, log_setup, log_teardown),
