@@ -129,7 +129,16 @@ coherence() {
 		done
 		if [ "$got" = "$answer" ]; then
 			printf '%-10s %-24s visible after %5d ms\n' "$label" "$name" $dt
-			[ "$want" = stale ] && { echo "FAIL: $label: $name was expected to stay stale"; fail=1; }
+			# a cached directory listing may also be refreshed by
+			# the kernel itself (a GETATTR after the atime that
+			# readdir invalidates sees the new mtime): only the
+			# other answers must stay stale without a watch
+			if [ "$want" = stale ] && [ "$name" = readdir ]; then
+				echo "NOTE: $label: readdir refreshed by the kernel's own revalidation"
+			elif [ "$want" = stale ]; then
+				echo "FAIL: $label: $name was expected to stay stale"
+				fail=1
+			fi
 		else
 			nstale=$((nstale + 1))
 			printf '%-10s %-24s still stale after %d ms (%s)\n' "$label" "$name" $dt "$(tr '\n' ' ' <<<"$got")"
