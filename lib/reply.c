@@ -78,9 +78,14 @@ int lf_reply_iov(fuse_req_t req, int error, struct iovec *iov, int count)
 	if (req->capture)	/* fastpath: the library's own call (reuse.c) */
 		return lf_capture_reply(req, error, iov, count);
 	if (!opcode_wants_reply(req->opcode)) {
-		/* A filesystem answering FORGET: nothing may reach the kernel. */
-		lf_req_free(req);
-		return 0;
+		/* A filesystem answering FORGET: nothing may reach the kernel
+		 * over /dev/fuse; a ring entry is given back empty. */
+		if (!req->is_uring) {
+			lf_req_free(req);
+			return 0;
+		}
+		error = 0;
+		count = 1;
 	}
 	error = checked_errno(error);
 	iov[0].iov_base = &out;
@@ -128,6 +133,17 @@ FUSE_EXPORT int fuse_reply_err(fuse_req_t req, int err)
 
 FUSE_EXPORT void fuse_reply_none(fuse_req_t req)
 {
+	/*
+	 * A request that came on an io_uring ring entry (NOTIFY_REPLY does)
+	 * holds that entry until it is committed: an empty reply gives it
+	 * back, otherwise every such request would cost the queue an entry.
+	 */
+	if (req->is_uring) {
+		struct iovec iov[1];
+
+		lf_reply_iov(req, 0, iov, 1);
+		return;
+	}
 	lf_req_free(req);
 }
 

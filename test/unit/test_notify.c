@@ -275,6 +275,31 @@ static uint64_t retrieve(struct fuse_session *se, void *cookie)
 	return unique;
 }
 
+/*
+ * Over FUSE-over-io_uring a NOTIFY_REPLY arrives on a ring entry, which the
+ * kernel hands out again only once it is committed: the library must send
+ * an empty reply there (over /dev/fuse nothing at all), or each retrieve
+ * would cost the queue one entry for good.
+ */
+static void test_retrieve_ring_entry_given_back(void **state)
+{
+	struct fuse_session *se = *state;
+	const struct fuse_out_header *oh;
+	int cookie, ent;
+	uint64_t n;
+
+	n = retrieve(se, &cookie);
+	se->ch->tpriv = &ent;	/* what a ring entry's channel carries */
+	notify_reply(se, n, 5, 10, 2, "ab", 2);
+	se->ch->tpriv = NULL;
+	assert_ptr_equal(RR.cookie, &cookie);
+	assert_int_equal(fake_nreplies(se), 1);
+	oh = fake_reply(se, 0, NULL, NULL);
+	assert_int_equal(oh->unique, n);
+	assert_int_equal(oh->error, 0);
+	assert_int_equal(oh->len, sizeof(*oh));
+}
+
 static void test_retrieve(void **state)
 {
 	struct fuse_session *se = *state;
@@ -385,6 +410,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retrieve_ring_entry_given_back, setup, teardown),
 		cmocka_unit_test(test_retrieve_no_op),
 #if !LF_ABI_314
 		cmocka_unit_test_setup_teardown(test_increment_epoch, setup,
