@@ -329,27 +329,30 @@ static int uring_send_notify(struct fuse_session *se, struct iovec *iov,
 	return lf_transport_dev.send(se, se->ch, NULL, iov, count);
 }
 
-static const struct lf_transport_ops lf_transport_uring = {
-	.name = "uring",
-	.receive = uring_receive,
-	.send = uring_send,
-	.send_notify = uring_send_notify,
-};
-
-#if !LF_ABI_314
-extern int (*lf_req_payload_hook)(fuse_req_t req, char **payload,
-				  size_t *size);
-
-static int uring_payload(fuse_req_t req, char **payload, size_t *size)
+/* The entry's payload buffer: a reply built there is sent uncopied. The
+ * request owns its entry until it replies, so any thread may fill it. */
+static int uring_reply_buf(fuse_req_t req, char **ret_mem, size_t *ret_cap)
 {
 	struct ent *e = req->ch ? req->ch->tpriv : NULL;
 
 	if (!e)
 		return -EINVAL;
-	*payload = e->payload;
-	*size = e->r->u->payload_sz;
+	*ret_mem = e->payload;
+	*ret_cap = e->r->u->payload_sz;
 	return 0;
 }
+
+static const struct lf_transport_ops lf_transport_uring = {
+	.name = "uring",
+	.receive = uring_receive,
+	.send = uring_send,
+	.send_notify = uring_send_notify,
+	.reply_buf = uring_reply_buf,
+};
+
+#if !LF_ABI_314
+extern int (*lf_req_payload_hook)(fuse_req_t req, char **payload,
+				  size_t *size);
 #endif
 
 /* ------------------------------------------------------------------ */
@@ -840,7 +843,7 @@ int lf_uring_start(struct fuse_session *se)
 	/* Ring requests may arrive before the last thread reports back. */
 	se->tr = &lf_transport_uring;
 #if !LF_ABI_314
-	lf_req_payload_hook = uring_payload;
+	lf_req_payload_hook = uring_reply_buf;
 #endif
 	err = start_threads(u);
 	if (err) {
