@@ -72,6 +72,8 @@ for s in "${sides[@]}"; do
 		${SEQ_HP_OPTS:-} "$srcfs" "$TMP/mnt-$s"
 	pid[$s]=$DAEMON_PID
 	compat_wait_mounted "$TMP/mnt-$s" "$DAEMON_PID" >/dev/null
+	# INIT is answered after the mount appears; a request waits for it
+	stat "$TMP/mnt-$s/fio.dat" >/dev/null
 done
 grep -q 'io_uring=on' "$TMP/uring.err" ||
 	fail "the uring daemon is not on the rings: $(grep -h 'io_uring=' "$TMP/uring.err")"
@@ -196,8 +198,7 @@ report()
 	echo "## Raw numbers (MiB/s per run, in run order)"
 	echo
 	echo '```'
-	for key in $(printf '%s\n' "${!mibs[@]}" | tr ' ' '_' | sort); do
-		key=${key//_/ }
+	printf '%s\n' "${!mibs[@]}" | sort | while read -r key; do
 		printf '%-28s %s\n' "$key" "${mibs[$key]}"
 	done
 	echo '```'
