@@ -565,7 +565,8 @@ static void ring_pin(struct ring *r)
 		return;
 	for (q = 0; q < u->nr_qids && q < CPU_SETSIZE; q++)
 		if (CPU_ISSET(q, &allowed) &&
-		    lf_uring_share(u->nr_qids, u->nr_rings, u->depth, r->idx, q))
+		    lf_uring_share(u->nr_qids, u->nr_rings, u->depth, r->idx,
+				   q))
 			CPU_SET(q, &want);
 	if (CPU_COUNT(&want))
 		pthread_setaffinity_np(pthread_self(), sizeof(want), &want);
