@@ -19,6 +19,7 @@
 #include "fastpath/fastpath.h"
 #include "ll/ll.h"
 #include "log.h"
+#include "transport.h"
 
 /* The kernel's "to end of file" lock end (OFFSET_MAX). */
 #define LK_OFFSET_MAX 0x7fffffffffffffffULL
@@ -684,6 +685,38 @@ static int reply_data_splice(fuse_req_t req, struct fuse_bufvec *bufv,
 	return res;
 }
 
+/*
+ * 1: not done here; else the result, and req is freed. Data that has to be
+ * read anyway (an fd-backed buffer) is read straight into the memory the
+ * transport sends from (io_uring's payload buffer), instead of into a
+ * fresh allocation that the transport would then copy: one copy and, for
+ * large reads, the page faults of a new mapping saved per reply.
+ */
+static int reply_data_inplace(fuse_req_t req, struct fuse_bufvec *bufv)
+{
+	const struct lf_transport_ops *tr = req->se->tr;
+	size_t len = fuse_buf_size(bufv), cap;
+	struct fuse_bufvec dst = FUSE_BUFVEC_INIT(len);
+	struct iovec iov[2];
+	unsigned int i;
+	ssize_t n;
+	char *mem;
+
+	for (i = 0; i < bufv->count; i++)
+		if (bufv->buf[i].flags & FUSE_BUF_IS_FD)
+			break;
+	if (i == bufv->count || !tr || !tr->reply_buf ||
+	    tr->reply_buf(req, &mem, &cap) < 0 || len > cap)
+		return 1;
+	dst.buf[0].mem = mem;
+	n = fuse_buf_copy(&dst, bufv, 0);
+	if (n < 0)
+		return fuse_reply_err(req, (int)-n);
+	iov[1].iov_base = mem;
+	iov[1].iov_len = (size_t)n;
+	return lf_reply_iov(req, 0, iov, 2);
+}
+
 FUSE_EXPORT int fuse_reply_data(fuse_req_t req, struct fuse_bufvec *bufv,
 				enum fuse_buf_copy_flags flags)
 {
@@ -694,6 +727,9 @@ FUSE_EXPORT int fuse_reply_data(fuse_req_t req, struct fuse_bufvec *bufv,
 	int res;
 
 	res = reply_data_splice(req, bufv, flags);
+	if (res <= 0)
+		return res;
+	res = reply_data_inplace(req, bufv);
 	if (res <= 0)
 		return res;
 	res = lf_data_to_mem(bufv, &mem, &len, &to_free);

@@ -32,6 +32,13 @@ struct lf_transport_ops {
 	 */
 	int (*send_notify)(struct fuse_session *se, struct iovec *iov,
 			   int count);
+	/*
+	 * Optional: memory that send() transmits without copying it, for
+	 * the data of the reply to req (io_uring: the ring entry's payload
+	 * buffer). 0 with *ret_mem and *ret_cap set, or -errno. Data that
+	 * still has to be read (fd-backed buffers) is read straight into it.
+	 */
+	int (*reply_buf)(fuse_req_t req, char **ret_mem, size_t *ret_cap);
 };
 
 extern const struct lf_transport_ops lf_transport_dev;

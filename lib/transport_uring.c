@@ -113,6 +113,23 @@ int lf_uring_assemble(const struct lf_uring_req *r, size_t payload_cap,
 	return (int)len;
 }
 
+unsigned int lf_uring_share(unsigned int nr_qids, unsigned int nr_rings,
+			    unsigned int depth, unsigned int ring,
+			    unsigned int qid)
+{
+	unsigned int per_q, k;
+
+	if (!nr_qids || !nr_rings || ring >= nr_rings || qid >= nr_qids)
+		return 0;
+	if (nr_rings <= nr_qids)
+		return qid % nr_rings == ring ? depth : 0;
+	if (ring % nr_qids != qid)
+		return 0;
+	per_q = (nr_rings - qid + nr_qids - 1) / nr_qids;
+	k = ring / nr_qids;
+	return depth / per_q + (k < depth % per_q);
+}
+
 int lf_uring_encode(void *hdr_in_out, char *payload, size_t payload_cap,
 		    const struct iovec *iov, int count)
 {
@@ -329,27 +346,30 @@ static int uring_send_notify(struct fuse_session *se, struct iovec *iov,
 	return lf_transport_dev.send(se, se->ch, NULL, iov, count);
 }
 
-static const struct lf_transport_ops lf_transport_uring = {
-	.name = "uring",
-	.receive = uring_receive,
-	.send = uring_send,
-	.send_notify = uring_send_notify,
-};
-
-#if !LF_ABI_314
-extern int (*lf_req_payload_hook)(fuse_req_t req, char **payload,
-				  size_t *size);
-
-static int uring_payload(fuse_req_t req, char **payload, size_t *size)
+/* The entry's payload buffer: a reply built there is sent uncopied. The
+ * request owns its entry until it replies, so any thread may fill it. */
+static int uring_reply_buf(fuse_req_t req, char **ret_mem, size_t *ret_cap)
 {
 	struct ent *e = req->ch ? req->ch->tpriv : NULL;
 
 	if (!e)
 		return -EINVAL;
-	*payload = e->payload;
-	*size = e->r->u->payload_sz;
+	*ret_mem = e->payload;
+	*ret_cap = e->r->u->payload_sz;
 	return 0;
 }
+
+static const struct lf_transport_ops lf_transport_uring = {
+	.name = "uring",
+	.receive = uring_receive,
+	.send = uring_send,
+	.send_notify = uring_send_notify,
+	.reply_buf = uring_reply_buf,
+};
+
+#if !LF_ABI_314
+extern int (*lf_req_payload_hook)(fuse_req_t req, char **payload,
+				  size_t *size);
 #endif
 
 /* ------------------------------------------------------------------ */
@@ -528,18 +548,25 @@ static void ring_loop(struct ring *r)
 	end_session(se, res > 0 ? 0 : res);
 }
 
-/* Pin the thread to the CPUs whose queues it serves, as far as allowed. */
+/* Pin the thread to the CPUs whose queues it serves, as far as allowed:
+ * the kernel queues a request on the queue of the CPU that sent it. */
 static void ring_pin(struct ring *r)
 {
 	struct lf_uring *u = r->u;
 	cpu_set_t allowed, want;
 	unsigned int q;
 
+	/* Threads beyond one per queue exist to take a queue's requests
+	 * while its first thread is busy: they go wherever a CPU is free. */
+	if (r->idx >= u->nr_qids)
+		return;
 	CPU_ZERO(&want);
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
 		return;
-	for (q = r->idx; q < u->nr_qids && q < CPU_SETSIZE; q += u->nr_rings)
-		if (CPU_ISSET(q, &allowed))
+	for (q = 0; q < u->nr_qids && q < CPU_SETSIZE; q++)
+		if (CPU_ISSET(q, &allowed) &&
+		    lf_uring_share(u->nr_qids, u->nr_rings, u->depth, r->idx,
+				   q))
 			CPU_SET(q, &want);
 	if (CPU_COUNT(&want))
 		pthread_setaffinity_np(pthread_self(), sizeof(want), &want);
@@ -577,13 +604,14 @@ static int ring_init_io(struct ring *r)
 static int ring_setup(struct ring *r)
 {
 	struct lf_uring *u = r->u;
-	unsigned int i, nq = 0, q;
+	unsigned int i, q, n;
 	struct io_uring_cqe *cqe;
 	int err;
 
-	for (q = r->idx; q < u->nr_qids; q += u->nr_rings)
-		nq++;
-	r->nents = nq * u->depth;
+	r->nents = 0;
+	for (q = 0; q < u->nr_qids; q++)
+		r->nents += lf_uring_share(u->nr_qids, u->nr_rings, u->depth,
+					   r->idx, q);
 	r->mem_sz = (size_t)r->nents * u->ent_sz;
 	r->mem = mmap(NULL, r->mem_sz, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -598,7 +626,7 @@ static int ring_setup(struct ring *r)
 	err = ring_init_io(r);
 	if (err)
 		return err;
-	for (i = 0; i < r->nents; i++) {
+	for (i = 0, q = 0, n = 0; i < r->nents; i++, n++) {
 		struct ent *e = &r->ents[i];
 		char *base = r->mem + (size_t)i * u->ent_sz;
 
@@ -610,7 +638,12 @@ static int ring_setup(struct ring *r)
 		e->payload = base + u->page;
 		e->iov[0] = (struct iovec){ e->hdr, sizeof(*e->hdr) };
 		e->iov[1] = (struct iovec){ e->payload, u->payload_sz };
-		e->qid = (uint16_t)(r->idx + (i / u->depth) * u->nr_rings);
+		while (n >= lf_uring_share(u->nr_qids, u->nr_rings, u->depth,
+					   r->idx, q)) {
+			q++;
+			n = 0;
+		}
+		e->qid = (uint16_t)q;
 		err = submit_register(r, e);
 		if (err)
 			return err;
@@ -715,15 +748,29 @@ static struct lf_uring *pool_new(struct fuse_session *se)
 	long pg = sysconf(_SC_PAGESIZE);
 	struct lf_uring *u;
 
-	if (se->uring_threads && se->uring_threads < nq)
+	unsigned int depth = se->uring_depth ? se->uring_depth :
+					       LF_URING_DEF_DEPTH;
+
+	/*
+	 * A thread runs its requests one after the other, and one
+	 * application thread's requests all land on one queue: more than
+	 * one thread per queue lets a queue's requests (readahead,
+	 * write-back, deep direct I/O) run side by side, as the /dev/fuse
+	 * workers do. Up to LF_URING_PER_QUEUE per queue, LF_URING_THREADS
+	 * in all unless there are more queues; they split the entries, so
+	 * each needs one.
+	 */
+	nr = nq * LF_MAX(1u, LF_MIN(LF_URING_PER_QUEUE, LF_URING_THREADS / nq));
+	if (se->uring_threads)
 		nr = se->uring_threads;
+	nr = LF_MIN(nr, nq * depth);
 	u = calloc(1, sizeof(*u) + nr * sizeof(u->rings[0]));
 	if (!u)
 		return NULL;
 	u->se = se;
 	u->nr_qids = nq;
 	u->nr_rings = nr;
-	u->depth = se->uring_depth ? se->uring_depth : LF_URING_DEF_DEPTH;
+	u->depth = depth;
 	u->page = pg > 0 ? (size_t)pg : 4096;
 	u->payload_sz = payload_size(se, u->page);
 	u->ent_sz = u->page + u->payload_sz;
@@ -840,7 +887,7 @@ int lf_uring_start(struct fuse_session *se)
 	/* Ring requests may arrive before the last thread reports back. */
 	se->tr = &lf_transport_uring;
 #if !LF_ABI_314
-	lf_req_payload_hook = uring_payload;
+	lf_req_payload_hook = uring_reply_buf;
 #endif
 	err = start_threads(u);
 	if (err) {

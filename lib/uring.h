@@ -17,6 +17,10 @@
  * address space. */
 #define LF_URING_DEF_DEPTH	8u
 #define LF_URING_MAX_DEPTH	1024u
+/* Ring threads by default: up to this many per kernel queue, about this
+ * many in all (never fewer than one per queue). */
+#define LF_URING_PER_QUEUE	4u
+#define LF_URING_THREADS	32u
 
 /* The pieces of a request as the kernel lays them out in a ring entry. */
 struct lf_uring_req {
@@ -89,5 +93,16 @@ int lf_uring_assemble(const struct lf_uring_req *r, size_t payload_cap,
  */
 int lf_uring_encode(void *hdr_in_out, char *payload, size_t payload_cap,
 		    const struct iovec *iov, int count);
+
+/*
+ * How many of a queue's depth entries ring thread `ring` registers on
+ * queue qid. With no more threads than queues, thread i serves every
+ * queue q with q mod nr_rings = i, all depth entries; with more, each
+ * queue is served by the threads i with i mod nr_qids = qid, which split
+ * its entries (nr_rings <= nr_qids * depth keeps every share >= 1).
+ */
+unsigned int lf_uring_share(unsigned int nr_qids, unsigned int nr_rings,
+			    unsigned int depth, unsigned int ring,
+			    unsigned int qid);
 
 #endif

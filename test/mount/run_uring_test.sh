@@ -197,16 +197,41 @@ mode_rings() {
 	mount_fs "$fs" "$@" || return
 	require_ring
 	echo data >"$MNT/f"
-	# The threads: one ring thread per possible CPU, each pinned.
+	# The threads: per possible CPU (kernel queue) up to 4, 32 in all but
+	# never fewer than one per queue; thread i serves queue i mod CPUs.
+	# The first of each queue is pinned to the queue's CPU, the others
+	# are free to run where a CPU is idle.
+	local nq want idx allowed all mine
+	nq=$(awk -F, '{ n = 0; for (i = 1; i <= NF; i++) {
+		split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) }
+		print n }' /sys/devices/system/cpu/possible)
+	want=$((32 / nq))
+	[ "$want" -gt 4 ] && want=4
+	[ "$want" -lt 1 ] && want=1
+	want=$((want * nq))
+	all=0
+	[ "$nq" -gt 1 ] && all=0-$((nq - 1))
+	mine=$(awk '/Cpus_allowed_list/ { print $2 }' /proc/self/status)
 	for t in /proc/"$PID"/task/*; do
 		case "$(cat "$t/comm")" in
 		fuse-ring-*)
 			got=$((${got:-0} + 1))
-			note "$(cat "$t/comm"): $(grep Cpus_allowed_list "$t/status")"
+			idx=$(cat "$t/comm")
+			idx=${idx#fuse-ring-}
+			allowed=$(awk '/Cpus_allowed_list/ { print $2 }' "$t/status")
+			note "fuse-ring-$idx: $allowed"
+			# (pinning is checked when every CPU is ours to use)
+			if [ "$idx" -lt "$nq" ] && [ "$all" = "$mine" ]; then
+				[ "$allowed" = "$idx" ] ||
+					fail "fuse-ring-$idx not pinned to CPU $idx: $allowed"
+			elif [ "$idx" -ge "$nq" ] && [ "$allowed" = "$idx" ]; then
+				fail "fuse-ring-$idx (an extra thread of queue $((idx % nq))) is pinned"
+			fi
 			;;
 		esac
 	done
-	[ "${got:-0}" -ge 1 ] || fail "no fuse-ring-* threads"
+	[ "${got:-0}" = "$want" ] ||
+		fail "${got:-0} fuse-ring-* threads for $nq queues, want $want"
 	fd=$(for f in /proc/"$PID"/fd/*; do
 		[ "$(readlink "$f")" = /dev/fuse ] && basename "$f"; done | head -1)
 	out=$TMP/strace

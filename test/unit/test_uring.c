@@ -2,17 +2,20 @@
 /*
  * Unit tests of the io_uring transport's pieces that need no kernel ring:
  * laying a ring entry out as a contiguous request, encoding replies into
- * an entry, the session's io_uring options and environment, and what INIT
- * asks for (and says) in each case.
+ * an entry, data replies read straight into the entry, how ring threads
+ * share the kernel's queues, the session's io_uring options and
+ * environment, and what INIT asks for (and says) in each case.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "fake.h"
+#include "transport.h"
 #include "uring.h"
 
 #ifdef HAVE_URING
@@ -139,6 +142,169 @@ static void test_encode(void **state)
 	assert_int_equal(lf_uring_encode(e.head, e.payload, sizeof(e.payload),
 					 iov, 2), -EOVERFLOW);
 	assert_memory_equal(e.payload, "xyz", 3);
+}
+
+/*
+ * Ring threads and queues: every entry of every queue is registered by
+ * exactly one thread, each thread has at least one, and a thread beyond
+ * the first of its queue serves that queue only.
+ */
+static void test_share(void **state)
+{
+	unsigned int nq, nr, depth, q, i;
+
+	(void)state;
+	for (nq = 1; nq <= 9; nq++) {
+		for (depth = 1; depth <= 9; depth++) {
+			for (nr = 1; nr <= nq * depth; nr++) {
+				unsigned int per_ring[81] = { 0 };
+
+				for (q = 0; q < nq; q++) {
+					unsigned int sum = 0;
+
+					for (i = 0; i < nr; i++) {
+						unsigned int n = lf_uring_share(
+							nq, nr, depth, i, q);
+
+						sum += n;
+						per_ring[i] += n;
+						/* extras: own queue only */
+						assert_true(!n || nr <= nq ||
+							    i % nq == q);
+					}
+					assert_int_equal(sum, depth);
+				}
+				for (i = 0; i < nr; i++)
+					assert_true(per_ring[i] >= 1);
+			}
+		}
+	}
+	/* 2 CPUs, 8 threads, depth 8: two entries each, on its own queue */
+	assert_int_equal(lf_uring_share(2, 8, 8, 0, 0), 2);
+	assert_int_equal(lf_uring_share(2, 8, 8, 5, 1), 2);
+	assert_int_equal(lf_uring_share(2, 8, 8, 5, 0), 0);
+	/* fewer threads than queues: thread i takes queues q = i mod n */
+	assert_int_equal(lf_uring_share(4, 2, 8, 1, 3), 8);
+	assert_int_equal(lf_uring_share(4, 2, 8, 0, 3), 0);
+	/* out of range */
+	assert_int_equal(lf_uring_share(2, 8, 8, 8, 0), 0);
+	assert_int_equal(lf_uring_share(2, 8, 8, 0, 2), 0);
+	assert_int_equal(lf_uring_share(0, 0, 8, 0, 0), 0);
+}
+
+/* A transport with a payload buffer, as the uring one, that records
+ * where the data of the replies it sends was. */
+static char ring_payload[64];
+static size_t ring_cap = sizeof(ring_payload);
+static const void *sent_data;
+static size_t sent_len;
+static char sent_bytes[128];
+static int nsent;
+
+static int payload_send(struct fuse_session *se, struct lf_chan *ch,
+			fuse_req_t req, struct iovec *iov, int count)
+{
+	(void)se; (void)ch; (void)req;
+	nsent++;
+	sent_data = count > 1 ? iov[1].iov_base : NULL;
+	sent_len = count > 1 ? iov[1].iov_len : 0;
+	if (sent_len <= sizeof(sent_bytes))
+		memcpy(sent_bytes, sent_data, sent_len);
+	return 0;
+}
+
+static int payload_reply_buf(fuse_req_t req, char **ret_mem, size_t *ret_cap)
+{
+	(void)req;
+	*ret_mem = ring_payload;
+	*ret_cap = ring_cap;
+	return 0;
+}
+
+static const struct lf_transport_ops payload_ops = {
+	.name = "payload",
+	.send = payload_send,
+	.reply_buf = payload_reply_buf,
+};
+
+static struct fuse_bufvec read_reply;
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)ino; (void)size; (void)off; (void)fi;
+	fuse_reply_data(req, &read_reply, 0);
+}
+
+static void read_once(struct fuse_session *se, size_t size)
+{
+	struct fuse_read_in rd = { .size = (uint32_t)size };
+
+	nsent = 0;
+	sent_data = NULL;
+	read_reply.idx = 0;
+	read_reply.off = 0;
+	fake_request(se, FUSE_READ, 2, &rd, sizeof(rd), NULL, 0);
+	assert_int_equal(nsent, 1);
+}
+
+/*
+ * fuse_reply_data() with data still in a file reads it straight into the
+ * transport's payload buffer, which the transport then sends without a
+ * copy; memory data and data larger than the buffer take the old way.
+ */
+static void test_reply_data_in_place(void **state)
+{
+	struct fuse_lowlevel_ops ops = { .read = op_read };
+	const struct lf_transport_ops *fake_tr;
+	char path[] = "/tmp/test_uring_XXXXXX";
+	struct fuse_session *se;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	se = fake_session_new(&ops, sizeof(ops), NULL);
+	assert_non_null(se);
+	fake_init(se, 45, 0);
+	fake_tr = se->tr;
+	se->tr = &payload_ops;
+
+	read_reply = (struct fuse_bufvec)FUSE_BUFVEC_INIT(4);
+	read_reply.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	read_reply.buf[0].fd = fd;
+	read_reply.buf[0].pos = 3;
+	read_once(se, 4);
+	assert_ptr_equal(sent_data, ring_payload);
+	assert_int_equal(sent_len, 4);
+	assert_memory_equal(ring_payload, "3456", 4);
+
+	/* a short read at the end of the file sends what there is */
+	read_reply.buf[0].pos = 8;
+	read_once(se, 4);
+	assert_ptr_equal(sent_data, ring_payload);
+	assert_int_equal(sent_len, 2);
+	assert_memory_equal(sent_bytes, "89", 2);
+
+	/* more than the payload buffer holds: read elsewhere, as before */
+	ring_cap = 3;
+	read_reply.buf[0].pos = 0;
+	read_once(se, 4);
+	assert_true(sent_data != (const void *)ring_payload);
+	assert_memory_equal(sent_bytes, "0123", 4);
+	ring_cap = sizeof(ring_payload);
+
+	/* memory data is sent from where it is */
+	read_reply.buf[0].flags = 0;
+	read_reply.buf[0].mem = "abcd";
+	read_once(se, 4);
+	assert_ptr_equal(sent_data, read_reply.buf[0].mem);
+
+	se->tr = fake_tr;
+	fake_session_destroy(se);
+	close(fd);
 }
 
 static const struct fuse_lowlevel_ops no_ops;
@@ -341,6 +507,8 @@ int main(void)
 		cmocka_unit_test(test_assemble_no_op_header),
 		cmocka_unit_test(test_assemble_rejects),
 		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_share),
+		cmocka_unit_test(test_reply_data_in_place),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_init_off_reasons),
 		cmocka_unit_test(test_init_quiet),
