@@ -73,8 +73,10 @@ struct fastfuse_cache_policy {
 	int watcher;		/* enum fastfuse_watcher */
 	int passthrough;	/* ON: fi->fh of an open is an fd to pass
 				 * reads and writes through to */
-	int reuse_open;		/* ON: one read-only open per inode, made
-				 * by the library; no OPEN/RELEASE */
+	int reuse_open;		/* ON: one open per inode, made by the
+				 * library; no OPEN/RELEASE */
+	int reuse_writes;	/* ON: reuse_open on a writable mount too,
+				 * one read-write open per inode */
 };
 
 /*

@@ -92,6 +92,7 @@ static const struct key {
 	PK("watcher", K_WATCHER, watcher),
 	PK("passthrough", K_SWITCH, passthrough),
 	PK("reuse_open", K_SWITCH, reuse_open),
+	PK("reuse_writes", K_SWITCH, reuse_writes),
 };
 #define NKEYS LF_ARRAY_SIZE(keys)
 

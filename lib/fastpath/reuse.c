@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "fastpath/fastpath.h"
+#include "highlevel/hl.h"
 #include "mount.h"
 
 /* How long a release at session stop may take before its handle is left
@@ -58,6 +59,7 @@ struct lf_reuse {
 	size_t nbuckets;
 	size_t nnodes;
 	size_t nhandles;
+	int open_flags;		/* O_RDWR on a writable mount, else O_RDONLY */
 	atomic_bool told_flags;	/* the one line about lost open flags */
 };
 
@@ -168,9 +170,29 @@ static fuse_req_t internal_req(struct fuse_session *se, uint32_t opcode,
 	return req;
 }
 
-/* The filesystem's own open, read-only, on behalf of the kernel. */
+/*
+ * The filesystem's own open on behalf of the kernel: read-write on a
+ * writable mount (reads and writes of every open then share it), read-only
+ * otherwise or when the filesystem refuses writing (a later write through
+ * that handle fails as the filesystem sees fit, typically EBADF).
+ */
+static int call_open_flags(struct lf_reuse *ru, const struct fuse_ctx *ctx,
+			   uint64_t nodeid, int flags, uint64_t *ret_fh);
+
 static int call_open(struct lf_reuse *ru, const struct fuse_ctx *ctx,
 		     uint64_t nodeid, uint64_t *ret_fh)
+{
+	int err = call_open_flags(ru, ctx, nodeid, ru->open_flags, ret_fh);
+
+	if (ru->open_flags != O_RDONLY &&
+	    (err == -EACCES || err == -EPERM || err == -EROFS ||
+	     err == -ETXTBSY))
+		err = call_open_flags(ru, ctx, nodeid, O_RDONLY, ret_fh);
+	return err;
+}
+
+static int call_open_flags(struct lf_reuse *ru, const struct fuse_ctx *ctx,
+			   uint64_t nodeid, int flags, uint64_t *ret_fh)
 {
 	struct fuse_session *se = ru->se;
 	struct fuse_file_info fi;
@@ -188,7 +210,7 @@ static int call_open(struct lf_reuse *ru, const struct fuse_ctx *ctx,
 		free(c);
 		return -ENOMEM;
 	}
-	lf_fi_from_open_in(&fi, O_RDONLY);
+	lf_fi_from_open_in(&fi, (uint32_t)flags);
 	se->op.open(req, nodeid, &fi);
 	capture_wait(c, 0);
 	err = c->err;
@@ -227,7 +249,7 @@ static void call_release(struct lf_reuse *ru, uint64_t nodeid, uint64_t fh,
 		free(c);
 		return;		/* the handle lives until exit */
 	}
-	lf_fi_from_open_in(&fi, O_RDONLY);
+	lf_fi_from_open_in(&fi, (uint32_t)ru->open_flags);
 	fi.fh = fh;
 	if (se->debug)
 		fuse_log(FUSE_LOG_DEBUG,
@@ -354,9 +376,18 @@ const char *lf_reuse_refused(struct fuse_session *se)
 	if (fp->p.passthrough == FASTFUSE_ON &&
 	    (se->lconn.kernel_flags & FUSE_PASSTHROUGH))
 		return "passthrough";		/* needs real opens */
-	/* a write arriving with fh 0 must not meet a read-only handle */
-	if (!(lf_mount_opts_flags(mo) & MS_RDONLY))
-		return "writable";
+	/*
+	 * The path API keeps opens to itself (unlinking an open file hides
+	 * it as .fuse_hidden*): without OPEN it would really remove a file
+	 * a process still has open. Read-only mounts cannot unlink.
+	 */
+	if (!(lf_mount_opts_flags(mo) & MS_RDONLY)) {
+		/* writes then share the one handle: only when declared */
+		if (fp->p.reuse_writes != FASTFUSE_ON)
+			return "writable";
+		if (se->op.open == lf_hl_open)
+			return "writable_path_api";
+	}
 	/* the kernel no longer asks open whether the caller may: only
 	 * the owner (and root) may reach the mount, or the kernel checks
 	 * the mode itself */
@@ -379,6 +410,8 @@ struct lf_reuse *lf_reuse_new(struct fuse_session *se)
 	}
 	ru->nbuckets = MIN_BUCKETS;
 	ru->se = se;
+	ru->open_flags = (lf_mount_opts_flags(se->mo) & MS_RDONLY) ? O_RDONLY :
+			 O_RDWR;
 	pthread_mutex_init(&ru->lock, NULL);
 	pthread_cond_init(&ru->opened, NULL);
 	return ru;
@@ -516,8 +549,8 @@ static int handle_of(struct lf_reuse *ru, fuse_req_t req, uint64_t nodeid,
 
 /*
  * Where a request carries the handle of an open regular file, or NULL.
- * Directory handles come from OPENDIR, which the kernel still sends; ops
- * that write cannot reach a read-only mount.
+ * Directory handles come from OPENDIR, which the kernel still sends.
+ * COPY_FILE_RANGE's second handle is filled by lf_reuse_request.
  */
 static uint64_t *fh_field(uint32_t opcode, const struct lf_in *in)
 {
@@ -526,6 +559,15 @@ static uint64_t *fh_field(uint32_t opcode, const struct lf_in *in)
 	switch (opcode) {
 	case FUSE_READ:
 		return &((struct fuse_read_in *)arg)->fh;
+	case FUSE_WRITE:
+		return &((struct fuse_write_in *)arg)->fh;
+	case FUSE_FALLOCATE:
+		return &((struct fuse_fallocate_in *)arg)->fh;
+	case FUSE_SETATTR: {
+		struct fuse_setattr_in *sa = arg;
+
+		return (sa->valid & FATTR_FH) ? &sa->fh : NULL;
+	}
 	case FUSE_LSEEK:
 		return &((struct fuse_lseek_in *)arg)->fh;
 	case FUSE_FLUSH:
@@ -561,6 +603,26 @@ static uint64_t *fh_field(uint32_t opcode, const struct lf_in *in)
 	return NULL;
 }
 
+/* COPY_FILE_RANGE names a second file: its handle too. */
+static bool copy_out_handle(struct lf_reuse *ru, fuse_req_t req,
+			    const struct lf_in *in)
+{
+	struct fuse_copy_file_range_in *cr = (void *)in->arg;
+	uint64_t got = 0;
+	int err;
+
+	if ((req->opcode != FUSE_COPY_FILE_RANGE &&
+	     req->opcode != FUSE_COPY_FILE_RANGE_64) || cr->fh_out)
+		return false;
+	err = handle_of(ru, req, cr->nodeid_out, &got);
+	if (err) {
+		fuse_reply_err(req, -err);
+		return true;
+	}
+	cr->fh_out = got;
+	return false;
+}
+
 bool lf_reuse_request(struct lf_reuse *ru, fuse_req_t req,
 		      const struct lf_in *in)
 {
@@ -578,8 +640,9 @@ bool lf_reuse_request(struct lf_reuse *ru, fuse_req_t req,
 		return false;
 	}
 	fh = fh_field(req->opcode, in);
-	if (!fh)
-		return false;
+	/* a handle the kernel has (from CREATE on a writable mount) stays */
+	if (!fh || *fh)
+		goto second;
 	/* a close that is answered without the filesystem needs no handle */
 	if (req->opcode == FUSE_FLUSH &&
 	    (req->se->fastpath->noflush || !req->se->op.flush))
@@ -595,7 +658,8 @@ bool lf_reuse_request(struct lf_reuse *ru, fuse_req_t req,
 	 * library's (or the application's receive buffer), never the kernel's.
 	 */
 	*fh = got;
-	return false;
+second:
+	return copy_out_handle(ru, req, in);
 }
 
 void lf_reuse_release_all(struct lf_reuse *ru, int wait_sec)
