@@ -340,6 +340,7 @@ static void unlink_node(struct lf_reuse *ru, struct rnode *n)
 	while (*pp != n)
 		pp = &(*pp)->next;
 	*pp = n->next;
+	n->next = NULL;
 	ru->nnodes--;
 	if (n->state == R_OPEN)
 		ru->nhandles--;
@@ -469,6 +470,9 @@ static void forget(struct lf_reuse *ru, const struct lf_in *in,
 		const struct fuse_forget_in *f = in->arg;
 
 		gone = forget_one(ru, in->nodeid, f->nlookup);
+		/* its next still points into the bucket it left */
+		if (gone)
+			gone->next = NULL;
 	} else {
 		/* a short batch is dropped by its handler too */
 		count = (in->len - sizeof(*b)) / sizeof(*one);

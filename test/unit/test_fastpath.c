@@ -22,6 +22,7 @@
 
 #include "fake.h"
 #include "fastpath/fastpath.h"
+#include "highlevel/hl.h"
 
 /* ---- captured log ---------------------------------------------------- */
 
@@ -809,6 +810,9 @@ static void ru_reset(void)
 	memset(ru_read_fh, 0, sizeof(ru_read_fh));
 }
 
+/* pointer-like nodeids (inode structs 48 bytes apart) that share buckets */
+#define RU_NODE(i) (0x7f0000000000ull + (uint64_t)(i) * 48)
+
 static void ru_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e;
@@ -816,6 +820,8 @@ static void ru_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	(void)parent;
 	memset(&e, 0, sizeof(e));
 	e.ino = name[0] == 'd' ? 3 : 2;		/* "d..." is a directory */
+	if (name[0] == 'n')			/* "nNNN": file RU_NODE(NNN) */
+		e.ino = RU_NODE(atoi(name + 1));
 	e.attr.st_ino = e.ino;
 	e.attr.st_mode = name[0] == 'd' ? 040755 : 0100644;
 	fuse_reply_entry(req, &e);
@@ -916,7 +922,20 @@ static void ru_getattr(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_attr(req, &st, 0.0);
 }
 
+static uint64_t ru_write_fh;
+
+static void ru_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)buf;
+	(void)off;
+	ru_write_fh = fi->fh;
+	fuse_reply_write(req, size);
+}
+
 static const struct fuse_lowlevel_ops ru_ops = {
+	.write = ru_write,
 	.lookup = ru_lookup,
 	.forget = ru_forget,
 	.getattr = ru_getattr,
@@ -1371,6 +1390,90 @@ static void test_keep_cache_not_with_passthrough(void **state)
 	fake_session_destroy(se);
 }
 
+/*
+ * Many inodes share hash buckets: a FORGET releases exactly its own
+ * inode's handle (a node leaving its bucket once took its chain along).
+ */
+static void test_reuse_forget_many(void **state)
+{
+	const struct fuse_entry_out *eo;
+	struct fuse_session *se;
+	char name[16];
+	int i;
+
+	(void)state;
+	se = ru_session("base readonly\n", NULL, OFFER);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		assert_int_equal(lookup(se, name, &eo)->error, 0);
+		assert_int_equal(ru_read_req(se, RU_NODE(i)), 0);
+	}
+	assert_int_equal(ru_opens, 300);
+	/* newest first: those head their buckets' chains */
+	for (i = 299; i >= 0; i--) {
+		ru_forget_req(se, RU_NODE(i), 1);
+		assert_int_equal(ru_releases, 300 - i);
+	}
+	fake_session_destroy(se);
+	assert_int_equal(ru_releases, 300);
+}
+
+/* reuse_writes: one read-write handle per inode on a writable mount */
+static void test_reuse_writes(void **state)
+{
+	struct fuse_write_in wr = { .fh = 0, .size = 3 };
+	struct fuse_lowlevel_ops hl_ops = ru_ops;
+	const struct fuse_entry_out *eo;
+	struct fuse_session *se;
+	struct lf_fastpath *fp;
+	const char *rw[] = { "-o", "rw" };
+
+	(void)state;
+	/* reuse_open alone stays off on a writable mount */
+	se = ru_session("base local\nreuse_open yes\n", "rw", OFFER);
+	assert_non_null(strstr(logbuf, "fastpath: reuse_open=off:writable\n"));
+	assert_null(se->fastpath->reuse);
+	fake_session_destroy(se);
+
+	se = ru_session("base local\nreuse_open yes\nreuse_writes yes\n", "rw",
+			OFFER);
+	assert_non_null(se->fastpath->reuse);
+	assert_int_equal(lookup(se, "f", &eo)->error, 0);
+	fake_clear(se);
+	fake_request(se, FUSE_WRITE, 2, &wr, sizeof(wr), "abc", 3);
+	assert_int_equal(fake_last(se, NULL, NULL)->error, 0);
+	assert_int_equal(ru_opens, 1);
+	assert_int_equal(ru_open_flags & O_ACCMODE, O_RDWR);
+	assert_int_equal(ru_write_fh, 102);
+	/* reads share it */
+	assert_int_equal(ru_read_req(se, 2), 0);
+	assert_int_equal(ru_read_fh[0], 102);
+	assert_int_equal(ru_opens, 1);
+	/* a handle the kernel has (from CREATE) is left as it is */
+	wr.fh = 7;
+	fake_request(se, FUSE_WRITE, 2, &wr, sizeof(wr), "abc", 3);
+	assert_int_equal(ru_write_fh, 7);
+	assert_int_equal(ru_opens, 1);
+	fake_session_destroy(se);
+	assert_int_equal(ru_releases, 1);
+
+	/* the path API hides open files on unlink: not without OPEN */
+	hl_ops.open = lf_hl_open;
+	ru_reset();
+	se = fake_session_new_args(&hl_ops, sizeof(hl_ops), NULL, 2, rw);
+	assert_non_null(se);
+	assert_int_equal(lf_fastpath_parse("reuse_open yes\nreuse_writes yes\n",
+					   "t", &fp), 0);
+	assert_int_equal(lf_fastpath_install(se, fp), 0);
+	se->debug = 1;
+	logbuf[0] = '\0';
+	fake_init(se, 45, OFFER);
+	assert_non_null(strstr(logbuf,
+			       "fastpath: reuse_open=off:writable_path_api\n"));
+	assert_null(se->fastpath->reuse);
+	fake_session_destroy(se);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1394,6 +1497,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reuse_open_fails, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_async_concurrent, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_refused, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_writes, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_forget_many, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_watch_map, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_invalidate_all, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_keep_cache_not_with_passthrough, log_setup, log_teardown),
