@@ -109,7 +109,7 @@ static void passthrough_flags(struct fuse_session *se,
  * reuse_open: the kernel skips OPEN/RELEASE (fp->no_open answers the first
  * OPEN with ENOSYS) and the library opens each file once itself (reuse.c).
  */
-static void reuse_start(struct fuse_session *se)
+static void reuse_start(struct fuse_session *se, uint64_t raw)
 {
 	struct lf_fastpath *fp = se->fastpath;
 	const char *why;
@@ -117,6 +117,14 @@ static void reuse_start(struct fuse_session *se)
 	if (fp->p.reuse_open != FASTFUSE_ON)
 		return;
 	why = lf_reuse_refused(se);
+	/*
+	 * A filesystem that sets passthrough up in its own opens needs them:
+	 * on this kernel, files opened without OPEN next to passthrough
+	 * opens of the same inode lost their writes (a kernel build's .d
+	 * files came out empty).
+	 */
+	if (!why && (raw & FUSE_PASSTHROUGH))
+		why = "passthrough";
 	if (!why) {
 		fp->reuse = lf_reuse_new(se);
 		if (!fp->reuse)
@@ -167,7 +175,7 @@ void lf_fastpath_init(struct fuse_session *se, struct fuse_init_out *out)
 			       "stateless_open");
 	fp->no_opendir = can_skip(se, p->stateless_opendir,
 				  FUSE_NO_OPENDIR_SUPPORT, "stateless_opendir");
-	reuse_start(se);
+	reuse_start(se, raw);
 	/* O_TRUNC rides on OPEN with atomic_o_trunc; without OPEN it must
 	 * come as a SETATTR. */
 	if (fp->no_open)

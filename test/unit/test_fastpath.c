@@ -1418,6 +1418,13 @@ static void test_reuse_forget_many(void **state)
 	assert_int_equal(ru_releases, 300);
 }
 
+static __attribute__((unused)) void
+ru_init_passthrough(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	conn->want |= FUSE_CAP_PASSTHROUGH;
+}
+
 /* reuse_writes: one read-write handle per inode on a writable mount */
 static void test_reuse_writes(void **state)
 {
@@ -1456,6 +1463,24 @@ static void test_reuse_writes(void **state)
 	assert_int_equal(ru_opens, 1);
 	fake_session_destroy(se);
 	assert_int_equal(ru_releases, 1);
+
+#if !FASTFUSE_ABI_314	/* 3.14 filesystems cannot ask for passthrough */
+	/* a filesystem doing passthrough in its opens keeps them */
+	hl_ops.init = ru_init_passthrough;
+	ru_reset();
+	se = fake_session_new_args(&hl_ops, sizeof(hl_ops), NULL, 2, rw);
+	assert_non_null(se);
+	assert_int_equal(lf_fastpath_parse("reuse_open yes\nreuse_writes yes\n",
+					   "t", &fp), 0);
+	assert_int_equal(lf_fastpath_install(se, fp), 0);
+	se->debug = 1;
+	logbuf[0] = '\0';
+	fake_init(se, 45, OFFER | FUSE_PASSTHROUGH);
+	assert_non_null(strstr(logbuf, "fastpath: reuse_open=off:passthrough\n"));
+	assert_null(se->fastpath->reuse);
+	fake_session_destroy(se);
+	hl_ops.init = NULL;
+#endif
 
 	/* the path API hides open files on unlink: not without OPEN */
 	hl_ops.open = lf_hl_open;
