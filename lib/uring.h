@@ -18,8 +18,11 @@
 #define LF_URING_DEF_DEPTH	8u
 #define LF_URING_MAX_DEPTH	1024u
 /* Ring threads by default: up to this many per kernel queue, about this
- * many in all (never fewer than one per queue). */
-#define LF_URING_PER_QUEUE	4u
+ * many in all (never fewer than one per queue). One per queue, pinned to
+ * its CPU, keeps the round trip short: with 4 per queue a single client's
+ * stat rate fell to 0.4-0.6x (bench/roundtrip.sh); FUSE_URING_THREADS
+ * asks for more when deep sequential I/O matters more (doc/io_uring.md). */
+#define LF_URING_PER_QUEUE	1u
 #define LF_URING_THREADS	32u
 
 /* The pieces of a request as the kernel lays them out in a ring entry. */

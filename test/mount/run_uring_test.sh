@@ -197,18 +197,15 @@ mode_rings() {
 	mount_fs "$fs" "$@" || return
 	require_ring
 	echo data >"$MNT/f"
-	# The threads: per possible CPU (kernel queue) up to 4, 32 in all but
-	# never fewer than one per queue; thread i serves queue i mod CPUs.
-	# The first of each queue is pinned to the queue's CPU, the others
-	# are free to run where a CPU is idle.
+	# The threads: one per possible CPU (kernel queue) by default, or
+	# FUSE_URING_THREADS; thread i serves queue i mod CPUs. The first of
+	# each queue is pinned to the queue's CPU, any others are free to run
+	# where a CPU is idle.
 	local nq want idx allowed all mine
 	nq=$(awk -F, '{ n = 0; for (i = 1; i <= NF; i++) {
 		split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) }
 		print n }' /sys/devices/system/cpu/possible)
-	want=$((32 / nq))
-	[ "$want" -gt 4 ] && want=4
-	[ "$want" -lt 1 ] && want=1
-	want=$((want * nq))
+	want=${FUSE_URING_THREADS:-$nq}
 	all=0
 	[ "$nq" -gt 1 ] && all=0-$((nq - 1))
 	mine=$(awk '/Cpus_allowed_list/ { print $2 }' /proc/self/status)
