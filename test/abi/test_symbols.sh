@@ -56,7 +56,9 @@ done <<<"$ours"
 checked=$((checked + 1))
 grep -qxF "FASTFUSE_1.0 fastfuse_set_cache_policy" <<<"$ours" ||
 	{ echo "MISSING in libfuse3.so.3: FASTFUSE_1.0 fastfuse_set_cache_policy"; fail=1; }
-if ! objdump -p "$so3" | grep -q 'SONAME *libfuse3.so.3$'; then
+# (objdump's output taken whole: with pipefail, grep -q leaving early
+# would make a SIGPIPE'd objdump fail the check now and then)
+if ! grep -q 'SONAME *libfuse3.so.3$' <<<"$(objdump -p "$so3")"; then
 	echo "wrong SONAME for $so3"; fail=1
 fi
 
@@ -74,7 +76,7 @@ for want in "FUSE_3.17 fuse_session_new_versioned" "FUSE_3.17 fuse_passthrough_o
 	checked=$((checked + 1))
 	grep -qxF "$want" <<<"$ours4" || { echo "MISSING in libfuse3.so.4: $want"; fail=1; }
 done
-if ! objdump -p "$so4" | grep -q 'SONAME *libfuse3.so.4$'; then
+if ! grep -q 'SONAME *libfuse3.so.4$' <<<"$(objdump -p "$so4")"; then
 	echo "wrong SONAME for $so4"; fail=1
 fi
 echo "checked $checked symbol versions"
