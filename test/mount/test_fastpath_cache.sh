@@ -11,40 +11,8 @@
 set -uo pipefail
 pl=$1 hello=$2 reqstat=$3 plfh=${4:-}
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (mounts, tracefs)"; exit 77; }
-[ -c /dev/fuse ] || { echo "SKIP: no /dev/fuse"; exit 77; }
-T=/sys/kernel/tracing
-[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
-[ -d $T/events/fuse ] || { echo "SKIP: no fuse tracepoints in $T"; exit 77; }
-
-work=$(mktemp -d /tmp/fp-cache.XXXXXX)
-src=$work/src mnt=$work/mnt
-mkdir -p "$src" "$mnt"
-fspid=
-fail=0
-
-cleanup() {
-	umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null
-	[ -n "$fspid" ] && wait "$fspid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-# mount_fs <binary> <options...>: foreground daemon, waits for the mount
-mount_fs() {
-	local bin=$1 i
-	shift
-	"$bin" -f "$@" "$mnt" 2>"$work/fs.err" &
-	fspid=$!
-	for i in $(seq 100); do
-		mountpoint -q "$mnt" && return 0
-		kill -0 "$fspid" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "FAIL: $bin $* did not mount"; cat "$work/fs.err"
-	fail=1
-	return 1
-}
+. "$(dirname "$0")/fastpath_lib.sh"
+fp_setup cache "mounts, tracefs"
 
 umount_fs() {
 	umount "$mnt"

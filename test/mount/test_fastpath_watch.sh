@@ -16,40 +16,8 @@ pl=$1 hello=$2 reqstat=$3
 BOUND_MS=1000		# external change -> visible through the mount
 TTL_BOUND_MS=1600	# shared: attr/entry TTL 1 s, plus the kernel's jiffies
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (mounts, fanotify, tracefs)"; exit 77; }
-[ -c /dev/fuse ] || { echo "SKIP: no /dev/fuse"; exit 77; }
-T=/sys/kernel/tracing
-[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
-[ -d $T/events/fuse ] || { echo "SKIP: no fuse tracepoints in $T"; exit 77; }
-
-work=$(mktemp -d /tmp/fp-watch.XXXXXX)
-src=$work/src mnt=$work/mnt
-mkdir -p "$src" "$mnt"
-fspid=
-fail=0
-
-cleanup() {
-	umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null
-	[ -n "$fspid" ] && wait "$fspid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-# mount_fs <binary> <options...>: foreground daemon, waits for the mount
-mount_fs() {
-	local bin=$1 i
-	shift
-	"$bin" -f "$@" "$mnt" </dev/null 2>"$work/fs.err" &
-	fspid=$!
-	for i in $(seq 100); do
-		mountpoint -q "$mnt" && return 0
-		kill -0 "$fspid" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "FAIL: $bin $* did not mount"; cat "$work/fs.err"
-	fail=1
-	return 1
-}
+. "$(dirname "$0")/fastpath_lib.sh"
+fp_setup watch "mounts, fanotify, tracefs"
 
 # unmount; under ASan/UBSan the daemon's report is a failure too
 umount_fs() {
