@@ -435,6 +435,10 @@ int main(int argc, char *argv[])
 	if (!se)
 		goto out_args;
 	fs.se = se;
+	/* Its inodes are kept by identity and pinned before their last
+	 * unlink, and an open has no side effect: any open of an inode can
+	 * serve all of them (fastfuse's reuse_open/reuse_writes `auto`). */
+	fastfuse_declare(se, FASTFUSE_FS_REUSABLE_OPENS);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
 	/* Modes arrive with the caller's umask already applied. */

@@ -949,6 +949,9 @@ int main(int argc, char *argv[])
 	se = fuse_session_new(&args, &pl_ops, sizeof(pl_ops), &fs);
 	if (!se)
 		goto out_args;
+	/* Inodes kept by identity, pinned before their last unlink, opens
+	 * without side effects: fastfuse's reuse_open `auto` may share one. */
+	fastfuse_declare(se, FASTFUSE_FS_REUSABLE_OPENS);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)

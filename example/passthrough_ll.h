@@ -12,6 +12,7 @@
 #define FUSE_USE_VERSION 318
 #endif
 #include <fuse_lowlevel.h>
+#include <fastfuse.h>
 
 #include <fcntl.h>
 #include <pthread.h>

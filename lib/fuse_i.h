@@ -196,6 +196,8 @@ struct fuse_session {
 
 	/* the compiled cache policy (lib/fastpath), or NULL */
 	struct lf_fastpath *fastpath;
+	/* FASTFUSE_FS_* promises the filesystem declared (fastfuse_declare) */
+	unsigned int fs_promises;
 
 	/* CUSE device state (cuse.c), NULL for a filesystem; one block */
 	struct lf_cuse *cuse;

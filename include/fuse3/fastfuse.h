@@ -21,11 +21,14 @@ struct fuse_session;
 /* "Forever": the kernel clamps it to its longest timeout (years). */
 #define FASTFUSE_TTL_FOREVER 4294967295.0
 
-/* Tri-state switches: leave the filesystem's choice, force on, force off. */
+/* Switches: leave the filesystem's choice, force on, force off; AUTO (only
+ * reuse_open and reuse_writes) is on where the filesystem declared the
+ * promise the key rests on with fastfuse_declare(), off elsewhere. */
 enum fastfuse_switch {
 	FASTFUSE_KEEP = 0,
 	FASTFUSE_ON = 1,
 	FASTFUSE_OFF = 2,
+	FASTFUSE_AUTO = 3,
 };
 
 /* Who may change the data behind the mount, i.e. how caches stay true. */
@@ -113,6 +116,27 @@ int fastfuse_set_cache_policy_struct(struct fuse_session *se,
  * inodes, -ENOTCONN before INIT, or another -errno from /dev/fuse.
  */
 int fastfuse_invalidate_all(struct fuse_session *se);
+
+/*
+ * Promises a filesystem makes about itself (fastfuse_declare). A policy
+ * key set to `auto` is on only where its promise was made, so a built-in
+ * profile given with -o fastpath_cache= is safe for any filesystem.
+ *
+ * FASTFUSE_FS_REUSABLE_OPENS: any open of an inode may serve every open of
+ * it, for reads and writes alike: open(O_RDWR) has no side effect (no copy
+ * up, no lock) and opening by inode works while the file has no name (the
+ * filesystem keeps its inodes by identity, not by path). reuse_open and
+ * reuse_writes `auto` rest on it.
+ */
+#define FASTFUSE_FS_REUSABLE_OPENS (1u << 0)
+
+/*
+ * Declare @promises (FASTFUSE_FS_* bits, replacing earlier ones) for
+ * @se. Call it before the session serves requests; from the init
+ * callback is fine. Returns 0, -EINVAL for unknown bits, -EBUSY once INIT
+ * was answered.
+ */
+int fastfuse_declare(struct fuse_session *se, unsigned int promises);
 
 #ifdef __cplusplus
 }

@@ -57,6 +57,9 @@ int lf_fastpath_from_struct(const struct fastfuse_cache_policy *p,
 			    size_t size, const char *origin,
 			    struct lf_fastpath **ret_fp);
 void lf_fastpath_destroy(struct lf_fastpath *fp);
+/* Whether switch @sw is on: yes, or auto with @promise declared. */
+bool lf_fastpath_on(const struct fuse_session *se, int sw,
+		    unsigned int promise);
 /* The effective policy in the file syntax, one key per line. Returns the
  * length it needed (like snprintf). */
 size_t lf_fastpath_format(const struct lf_fastpath *fp, char *buf,

@@ -49,6 +49,8 @@ static const struct profile {
 	  "cache_symlinks yes\n"
 	  "noflush yes\n"
 	  "parallel_dirops yes\n"
+	  "reuse_open auto\n"
+	  "reuse_writes auto\n"
 	  "invalidation local\n" },
 	{ "shared",
 	  "# others change the data too: nothing is believed for long\n"
@@ -183,7 +185,7 @@ static int parse_switch(const char *s, int *ret)
 		{ "true", FASTFUSE_ON }, { "1", FASTFUSE_ON },
 		{ "no", FASTFUSE_OFF }, { "off", FASTFUSE_OFF },
 		{ "false", FASTFUSE_OFF }, { "0", FASTFUSE_OFF },
-		{ "keep", FASTFUSE_KEEP },
+		{ "keep", FASTFUSE_KEEP }, { "auto", FASTFUSE_AUTO },
 	};
 	size_t i;
 
@@ -194,6 +196,14 @@ static int parse_switch(const char *s, int *ret)
 		}
 	}
 	return -EINVAL;
+}
+
+/* `auto` follows a filesystem's declaration (fastfuse_declare): only the
+ * keys that rest on one have it. */
+static bool auto_ok(const struct key *k)
+{
+	return k->off == offsetof(struct fastfuse_cache_policy, reuse_open) ||
+	       k->off == offsetof(struct fastfuse_cache_policy, reuse_writes);
 }
 
 /* "namespace.name": what a getxattr can be asked about. */
@@ -362,8 +372,13 @@ static int parse_keyval(struct parse *ps, char **tok, int ntok)
 		break;
 	case K_SWITCH:
 		if (parse_switch(tok[1], int_at(p, k)) < 0) {
-			perr(ps, "'%s': expected yes, no or keep, not '%s'",
-			     k->name, tok[1]);
+			perr(ps, "'%s': expected yes, no or keep%s, not '%s'",
+			     k->name, auto_ok(k) ? " or auto" : "", tok[1]);
+			return -EINVAL;
+		}
+		if (*int_at(p, k) == FASTFUSE_AUTO && !auto_ok(k)) {
+			perr(ps, "'%s auto': only reuse_open and reuse_writes follow a filesystem's declaration; say yes, no or keep",
+			     k->name);
 			return -EINVAL;
 		}
 		break;
@@ -386,7 +401,8 @@ static int parse_keyval(struct parse *ps, char **tok, int ntok)
 		p->invalidation = (int)i;
 		break;
 	case K_XBPF:
-		if (parse_switch(tok[1], &ps->fp->xattr_bpf) < 0) {
+		if (parse_switch(tok[1], &ps->fp->xattr_bpf) < 0 ||
+		    ps->fp->xattr_bpf == FASTFUSE_AUTO) {
 			perr(ps, "'xattr_bpf': expected yes, no or keep, not '%s'",
 			     tok[1]);
 			return -EINVAL;
@@ -567,7 +583,8 @@ static int check_policy(struct parse *ps)
 			}
 		} else if (k->kind == K_SWITCH) {
 			v = *int_at(&ps->fp->p, k);
-			if (v < FASTFUSE_KEEP || v > FASTFUSE_OFF) {
+			if (v < FASTFUSE_KEEP || v > FASTFUSE_AUTO ||
+			    (v == FASTFUSE_AUTO && !auto_ok(k))) {
 				ps->line = 0;
 				perr(ps, "'%s' out of range", k->name);
 				return -EINVAL;
@@ -769,7 +786,7 @@ static size_t fmt_ttl(char *buf, size_t size, double v)
 size_t lf_fastpath_format(const struct lf_fastpath *fp, char *buf,
 			  size_t size)
 {
-	static const char *const sw[] = { "keep", "yes", "no" };
+	static const char *const sw[] = { "keep", "yes", "no", "auto" };
 	struct fastfuse_cache_policy p = fp->p;
 	size_t len = 0, i;
 	char v[32];
@@ -893,6 +910,26 @@ FUSE_EXPORT int fastfuse_set_cache_policy(struct fuse_session *se,
 	if (!se)
 		return -EINVAL;
 	return lf_fastpath_set(se, name_or_path);
+}
+
+FUSE_EXPORT int fastfuse_declare(struct fuse_session *se, unsigned int promises)
+{
+	if (!se || (promises & ~FASTFUSE_FS_REUSABLE_OPENS))
+		return -EINVAL;
+	if (atomic_load(&se->got_init)) {
+		fuse_log(FUSE_LOG_ERR,
+			 "fastpath: fastfuse_declare() after INIT; call it before the session serves requests\n");
+		return -EBUSY;
+	}
+	se->fs_promises = promises;
+	return 0;
+}
+
+bool lf_fastpath_on(const struct fuse_session *se, int sw,
+		    unsigned int promise)
+{
+	return sw == FASTFUSE_ON ||
+	       (sw == FASTFUSE_AUTO && (se->fs_promises & promise) == promise);
 }
 
 FUSE_EXPORT int fastfuse_set_cache_policy_struct(struct fuse_session *se,

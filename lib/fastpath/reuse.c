@@ -384,7 +384,8 @@ const char *lf_reuse_refused(struct fuse_session *se)
 	 */
 	if (!(lf_mount_opts_flags(mo) & MS_RDONLY)) {
 		/* writes then share the one handle: only when declared */
-		if (fp->p.reuse_writes != FASTFUSE_ON)
+		if (!lf_fastpath_on(se, fp->p.reuse_writes,
+				    FASTFUSE_FS_REUSABLE_OPENS))
 			return "writable";
 		if (se->op.open == lf_hl_open)
 			return "writable_path_api";

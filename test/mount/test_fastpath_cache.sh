@@ -203,6 +203,37 @@ if mount_fs "$pl" -d -o "source=$src,$base,fastpath_cache=readonly"; then
 		{ echo "FAIL: writable mount without 'reuse_open=off:writable'"; fail=1; }
 fi
 
+# ---- reuse by declaration: `local` on writable mounts ---------------------
+# passthrough_ll declares FASTFUSE_FS_REUSABLE_OPENS (fastfuse_declare), so
+# `local`'s `reuse_open auto`/`reuse_writes auto` take effect on a writable
+# mount; with the writeback cache on, the library drops it (the kernel
+# forgets st_blocks at every close under writeback and asks GETATTR at the
+# next fstat: one round trip per open). Third and fourth passes of rcat
+# (open, fstat, read, close) after two warm-up passes.
+rcat2() { rcat; rcat; }
+export -f rcat2
+printf 'base local\nreuse_open no\nreuse_writes no\n' >"$work/localnoreuse.policy"
+printf 'base local\nwriteback yes\n' >"$work/localwb.policy"
+# warm the caches, then count a second round
+wmeasure() {
+	mount_fs "$pl" -o "source=$src,writeback,$1" || return 1
+	rcat2
+	reqs rcat2
+	umount_fs
+}
+wmeasure "fastpath_cache=$work/localnoreuse.policy"; a=$(n OPEN)
+wmeasure fastpath_cache=local; b=$(n OPEN) ga=$(n GETATTR)
+check "20x open, local, declared (reuse)" OPEN "$a" "$b" 20 0
+wmeasure "fastpath_cache=$work/localwb.policy"; gw=$(n GETATTR)
+check "20x fstat after close (writeback off)" GETATTR "$gw" "$ga" 20 0
+# hello_ll declares nothing: `auto` stays off, with one reason line
+if mount_fs "$hello" -d -o fastpath_cache=local; then
+	cat "$mnt/hello" >/dev/null
+	umount_fs
+	grep -q 'fastpath: reuse_open=off:not_declared' "$work/fs.err" ||
+		{ echo "FAIL: undeclared filesystem without 'reuse_open=off:not_declared'"; fail=1; }
+fi
+
 # ---- local: changes through the mount are seen at once -------------------
 expect() {	# expect <what> <want> <got>
 	if [ "$2" != "$3" ]; then

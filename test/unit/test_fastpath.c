@@ -1425,6 +1425,100 @@ ru_init_passthrough(void *userdata, struct fuse_conn_info *conn)
 	conn->want |= FUSE_CAP_PASSTHROUGH;
 }
 
+static void ru_init_writeback(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+}
+
+/* A session whose filesystem asks for writeback and declares @promises. */
+static struct fuse_session *declared_session(const char *policy,
+					     unsigned int promises)
+{
+	struct fuse_lowlevel_ops ops = ru_ops;
+	const char *rw[] = { "-o", "rw" };
+	struct fuse_session *se;
+	struct lf_fastpath *fp;
+
+	ops.init = ru_init_writeback;
+	ru_reset();
+	se = fake_session_new_args(&ops, sizeof(ops), NULL, 2, rw);
+	assert_non_null(se);
+	assert_int_equal(fastfuse_declare(se, promises), 0);
+	assert_int_equal(lf_fastpath_parse(policy, "t", &fp), 0);
+	assert_int_equal(lf_fastpath_install(se, fp), 0);
+	se->debug = 1;
+	logbuf[0] = '\0';
+	fake_init(se, 45, OFFER);
+	se->debug = 0;
+	return se;
+}
+
+/* `auto`: on where the filesystem declared the promise, off elsewhere */
+static void test_reuse_declared(void **state)
+{
+	struct fuse_session *se;
+	struct lf_fastpath *fp;
+	char buf[1024];
+
+	(void)state;
+	expect_error("keep_cache auto\n",
+		     "t.policy:1: 'keep_cache auto': only reuse_open and reuse_writes follow");
+	expect_error("xattr_bpf auto\n", "'xattr_bpf': expected yes, no or keep");
+	expect_error("reuse_open maybe\n",
+		     "'reuse_open': expected yes, no or keep or auto, not 'maybe'");
+	assert_int_equal(lf_fastpath_load("local", &fp), 0);
+	assert_int_equal(fp->p.reuse_open, FASTFUSE_AUTO);
+	assert_int_equal(fp->p.reuse_writes, FASTFUSE_AUTO);
+	lf_fastpath_format(fp, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "reuse_open auto\nreuse_writes auto\n"));
+	lf_fastpath_destroy(fp);
+
+	/* nothing declared: OPEN as before, the filesystem's writeback kept */
+	se = declared_session("base local\n", 0);
+	assert_non_null(strstr(logbuf, "fastpath: reuse_open=off:not_declared\n"));
+	assert_null(se->fastpath->reuse);
+	assert_true(se->lconn.out_flags & FUSE_WRITEBACK_CACHE);
+	fake_session_destroy(se);
+
+	/* declared: reuse on the writable mount, writeback dropped for it */
+	se = declared_session("base local\n", FASTFUSE_FS_REUSABLE_OPENS);
+	assert_non_null(se->fastpath->reuse);
+	assert_false(se->lconn.out_flags & FUSE_WRITEBACK_CACHE);
+	assert_false(se->lconn.want & FUSE_CAP_WRITEBACK_CACHE);
+	assert_non_null(strstr(logbuf, "fastpath: writeback=off:reuse_open\n"));
+	{
+		const struct fuse_entry_out *eo;
+
+		assert_int_equal(lookup(se, "f", &eo)->error, 0);
+		assert_int_equal(ru_read_req(se, 2), 0);
+		assert_int_equal(ru_read_req(se, 2), 0);
+		assert_int_equal(ru_opens, 1);	/* one open, made by the library */
+	}
+	fake_session_destroy(se);
+
+	/* the policy's own `writeback yes` keeps it */
+	se = declared_session("base local\nwriteback yes\n",
+			      FASTFUSE_FS_REUSABLE_OPENS);
+	assert_non_null(se->fastpath->reuse);
+	assert_true(se->lconn.out_flags & FUSE_WRITEBACK_CACHE);
+	fake_session_destroy(se);
+
+	/* explicit no wins over a declaration */
+	se = declared_session("base local\nreuse_open no\n",
+			      FASTFUSE_FS_REUSABLE_OPENS);
+	assert_null(se->fastpath->reuse);
+	fake_session_destroy(se);
+
+	/* unknown promises, and declarations after INIT, are refused */
+	se = declared_session("base local\n", 0);
+	assert_int_equal(fastfuse_declare(se, 1u << 7), -EINVAL);
+	assert_int_equal(fastfuse_declare(se, FASTFUSE_FS_REUSABLE_OPENS),
+			 -EBUSY);
+	fake_session_destroy(se);
+	assert_int_equal(fastfuse_declare(NULL, 0), -EINVAL);
+}
+
 /* reuse_writes: one read-write handle per inode on a writable mount */
 static void test_reuse_writes(void **state)
 {
@@ -1523,6 +1617,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reuse_async_concurrent, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_refused, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_writes, log_setup, log_teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_declared, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_forget_many, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_watch_map, log_setup, log_teardown),
 		cmocka_unit_test_setup_teardown(test_invalidate_all, log_setup, log_teardown),
