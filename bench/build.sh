@@ -10,7 +10,7 @@
 #
 # usage: bench/build.sh BUILDDIR
 # env:   BENCH_CONFIGS (default "native debian ours3 fast fast+local
-#          ll+policy"), see bench/README.md for the names
+#          nopt+local"), see bench/README.md for the names
 #        BENCH_REPS (1; median when more), BENCH_SUBSET (make targets of the
 #          build phase instead of the whole kernel, e.g. "init/"),
 #        BENCH_JOBS (2), BENCH_TREE (deps: the files the build uses; full),
@@ -26,7 +26,7 @@ jobs=${BENCH_JOBS:-2}
 subset=${BENCH_SUBSET:-}
 results_dir=${BENCH_RESULTS:-$bench_dir/results}
 tarball=${BENCH_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
-configs=(${BENCH_CONFIGS:-native debian ours3 fast fast+local ll+policy})
+configs=(${BENCH_CONFIGS:-native debian ours3 fast fast+local nopt+local})
 phases=(untar tinyconfig build)
 
 # prepare_deps_tarball: the daemons of this machine may keep at most 20,000
