@@ -198,6 +198,9 @@ struct fuse_session {
 	struct lf_fastpath *fastpath;
 	/* FASTFUSE_FS_* promises the filesystem declared (fastfuse_declare) */
 	unsigned int fs_promises;
+	/* -o bdi_strict_limit=, bdi_max_ratio= (-1: leave the kernel's) */
+	int bdi_strict_limit;
+	int bdi_max_ratio;
 
 	/* CUSE device state (cuse.c), NULL for a filesystem; one block */
 	struct lf_cuse *cuse;
@@ -269,6 +272,10 @@ int lf_send_notify(struct fuse_session *se, int code, struct iovec *iov,
 
 /* init.c */
 void lf_init_defaults(struct fuse_session *se);
+/* bdi.c: the mount's dirty-page limits; lf_bdi_set writes them below
+ * @dir (-1 leaves one alone). 0 or -errno, logged once. */
+int lf_bdi_apply(struct fuse_session *se);
+int lf_bdi_set(const char *dir, int strict_limit, int max_ratio, bool debug);
 void ll_init(fuse_req_t req, const struct lf_in *in);
 void ll_destroy(fuse_req_t req, const struct lf_in *in);
 /* Translate between FUSE_CAP_* and kernel INIT flags. */

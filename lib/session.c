@@ -55,6 +55,8 @@ struct ll_opts {
 	int io_uring;		/* -1 unset, 0 no_io_uring, 1 io_uring */
 	unsigned int io_uring_q_depth;
 	char *fastpath_cache;	/* cache policy: profile name or file */
+	int bdi_strict_limit;	/* -1: the kernel's (lib/bdi.c) */
+	int bdi_max_ratio;
 };
 
 #define LL_OPT(t, f, v) { t, offsetof(struct ll_opts, f), v }
@@ -69,6 +71,9 @@ static const struct fuse_opt ll_opt_spec[] = {
 	LL_OPT("io_uring_q_depth=%u", io_uring_q_depth, 0),
 	/* fastfuse: cache policy compiled into the kernel's caches */
 	LL_OPT("fastpath_cache=%s", fastpath_cache, 0),
+	/* fastfuse: the mount's dirty-page limits */
+	LL_OPT("bdi_strict_limit=%d", bdi_strict_limit, 0),
+	LL_OPT("bdi_max_ratio=%d", bdi_max_ratio, 0),
 	FUSE_OPT_END
 };
 
@@ -133,7 +138,8 @@ struct fuse_session *lf_session_new(struct fuse_args *args,
 				    void *userdata)
 {
 	struct fuse_session *se;
-	struct ll_opts lo = { .io_uring = -1 };
+	struct ll_opts lo = { .io_uring = -1, .bdi_strict_limit = -1,
+			      .bdi_max_ratio = -1 };
 	const char *policy;
 
 	if (!args || !op)
@@ -166,6 +172,14 @@ struct fuse_session *lf_session_new(struct fuse_args *args,
 	uring_settings(se, &lo);
 	if (lo.allow_root && fuse_opt_add_arg(args, "-oallow_other") == -1)
 		goto fail;
+	if (lo.bdi_strict_limit < -1 || lo.bdi_strict_limit > 1 ||
+	    lo.bdi_max_ratio < -1 || lo.bdi_max_ratio > 100) {
+		fuse_log(FUSE_LOG_ERR,
+			 "fuse: bdi_strict_limit must be 0 or 1, bdi_max_ratio 0 to 100\n");
+		goto fail;
+	}
+	se->bdi_strict_limit = lo.bdi_strict_limit;
+	se->bdi_max_ratio = lo.bdi_max_ratio;
 	if (lf_mount_opts_parse(args, &se->mo) < 0)
 		goto fail;
 	if (reject_leftovers(args) < 0)
@@ -265,7 +279,9 @@ FUSE_EXPORT int fuse_session_mount(struct fuse_session *se,
 	if (fd < 0)
 		return -1;
 	se->mountpoint = strdup(mountpoint);
-	if (!se->mountpoint || lf_session_set_fd(se, fd) < 0) {
+	/* asked for explicitly: a mount without them is an error */
+	if (!se->mountpoint || lf_bdi_apply(se) < 0 ||
+	    lf_session_set_fd(se, fd) < 0) {
 		lf_unmount(mountpoint, fd, se->mo);
 		close(fd);
 		free(se->mountpoint);

@@ -141,6 +141,24 @@ passthrough_case off --nopassthrough
 	fail "control --nopassthrough: READ=$PT_off_R WRITE=$PT_off_W (want > 0): the check above proves nothing"
 
 # ---------------------------------------------------------------------
+# 1b. The mount's dirty-page limits: the kernel gives a FUSE mount a strict
+# 1 % share; -o bdi_strict_limit=0,bdi_max_ratio=N lift it (root only).
+
+bdi_of() { echo "/sys/class/bdi/$(mountpoint -d "$MNT")"; }
+if start bdi-default --nopassthrough; then
+	BDI_DEF=$(cat "$(bdi_of)/strict_limit" 2>/dev/null)
+	stop
+fi
+if start bdi --nopassthrough -o bdi_strict_limit=0,bdi_max_ratio=30; then
+	b=$(bdi_of)
+	note "bdi: strict_limit $BDI_DEF by default; with the options $(cat "$b/strict_limit") and max_ratio $(cat "$b/max_ratio")"
+	[ "$(cat "$b/strict_limit")" = 0 ] && [ "$(cat "$b/max_ratio")" = 30 ] ||
+		fail "bdi: strict_limit/max_ratio not applied ($b)"
+	stop
+fi
+[ "$BDI_DEF" = 1 ] || fail "bdi: the kernel's default strict_limit is '$BDI_DEF', not 1 (control)"
+
+# ---------------------------------------------------------------------
 # 2. Writeback cache: 1000 small writes reach the daemon as a few large.
 
 wb_load() { dd if=/dev/zero of="$MNT/wb" bs=4k count=1000 conv=fsync status=none; }

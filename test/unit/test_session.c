@@ -184,6 +184,56 @@ static void test_policy_env(void **state)
 	unsetenv("FASTFUSE_CACHE_POLICY");
 }
 
+/* -o bdi_strict_limit=/bdi_max_ratio=: checked at session creation,
+ * written below /sys/class/bdi/MAJ:MIN (here: a scratch directory). */
+static void test_bdi_limits(void **state)
+{
+	const char *ok[] = { "-o", "bdi_strict_limit=0,bdi_max_ratio=40" };
+	const char *bad1[] = { "-o", "bdi_strict_limit=2" };
+	const char *bad2[] = { "-o", "bdi_max_ratio=101" };
+	char dir[] = "/tmp/test_bdi_XXXXXX", path[64], buf[16];
+	struct fuse_session *se;
+	FILE *f;
+	int i;
+
+	(void)state;
+	se = new_session(2, ok);
+	assert_non_null(se);
+	assert_int_equal(se->bdi_strict_limit, 0);
+	assert_int_equal(se->bdi_max_ratio, 40);
+	fuse_session_destroy(se);
+	se = new_session(0, NULL);
+	assert_int_equal(se->bdi_strict_limit, -1);	/* the kernel's */
+	assert_int_equal(lf_bdi_apply(se), 0);		/* nothing to do */
+	fuse_session_destroy(se);
+	assert_null(new_session(2, bad1));
+	assert_null(new_session(2, bad2));
+
+	assert_non_null(mkdtemp(dir));
+	/* a missing knob (older kernel) is an error, named */
+	assert_int_equal(lf_bdi_set(dir, 0, -1, false), -ENOENT);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 i ? "max_ratio" : "strict_limit");
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("1\n", f);
+		fclose(f);
+	}
+	assert_int_equal(lf_bdi_set(dir, 0, 25, false), 0);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 i ? "max_ratio" : "strict_limit");
+		f = fopen(path, "r");
+		assert_non_null(f);
+		assert_non_null(fgets(buf, sizeof(buf), f));
+		fclose(f);
+		assert_string_equal(buf, i ? "25\n" : "0\n");
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 static void test_dev_fd_mountpoint(void **state)
 {
 	struct fuse_session *se = new_session(0, NULL);
@@ -228,6 +278,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_custom_io_roundtrip),
+		cmocka_unit_test(test_bdi_limits),
 		cmocka_unit_test(test_custom_io_rejects_bad_args),
 		cmocka_unit_test(test_exit_and_reset),
 		cmocka_unit_test(test_options),
