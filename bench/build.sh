@@ -18,13 +18,12 @@
 #        BENCH_RESULTS (bench/results), BENCH_TARBALL (Debian's tarball)
 
 set -euo pipefail
-bench_dir=$(cd "$(dirname "$0")" && pwd)
-. "$bench_dir/../test/compat/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 reps=${BENCH_REPS:-1}
 jobs=${BENCH_JOBS:-2}
 subset=${BENCH_SUBSET:-}
-results_dir=${BENCH_RESULTS:-$bench_dir/results}
 tarball=${BENCH_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 configs=(${BENCH_CONFIGS:-native debian ours3 fast fast+local nopt+local})
 phases=(untar tinyconfig build)
@@ -105,9 +104,7 @@ FUSESTAT=$BUILDDIR/util/fusestat
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 info "building Debian's passthrough_ll against the system libfuse3"
-gcc -Wall -O2 -I"$DEB_X/usr/include/fuse3" \
-	"$DEB_EXAMPLES/passthrough_ll.c" -o "$TMP/passthrough_ll.debian" \
-	"$SYSTEM_SO3" -lpthread
+bench_build_debian_ll
 
 policy=${BENCH_POLICY:-$TMP/build.policy}
 if [ -z "${BENCH_POLICY:-}" ]; then
@@ -158,32 +155,17 @@ done
 # native); sets DIR, where the build runs, and MOUNT_PID.
 mount_cfg()
 {
-	local c=$1 src=$2 mnt=$TMP/mnt base=${1%%+*} cache= copt=
-	local hp=$BUILDDIR/example/passthrough_hp
+	local c=$1 base=${1%%+*} cache='' kind
 
-	DIR=$src MOUNT_PID=
-	[ "$base" = native ] && return
 	[ "$base" = "$c" ] || cache=${c#*+}
 	[ "$cache" != policy ] || cache=$policy
-	[ -z "$cache" ] || copt=fastpath_cache=$cache
-	mkdir -p "$mnt"
 	case $base in
-	debian) compat_start "$c" "$TMP/passthrough_ll.debian" -f \
-			-o "source=$src" "$mnt" ;;
-	ours3) compat_start "$c" "${COMPAT_ENV3[@]}" \
-			"$TMP/passthrough_ll.debian" -f -o "source=$src" "$mnt" ;;
-	fast|nopt)
-		local -a a=(--foreground)
-		[ "$base" = fast ] || a+=(--nopassthrough)
-		[ -z "$copt" ] || a+=(-o "$copt")
-		compat_start "$c" "${COMPAT_ENV4[@]}" "$hp" "${a[@]}" "$src" "$mnt" ;;
-	ll) compat_start "$c" "${COMPAT_ENV4[@]}" \
-			"$BUILDDIR/example/passthrough_ll" -f \
-			-o "source=$src${copt:+,$copt}" "$mnt" ;;
+	fast) kind=hp ;;
+	nopt) kind=hpnopt ;;
+	*) kind=$base ;;
 	esac
-	compat_wait_mounted "$mnt" "$DAEMON_PID" >/dev/null
-	compat_check_maps "$DAEMON_PID" "${cfg_so[$c]}"
-	DIR=$mnt MOUNT_PID=$DAEMON_PID
+	bench_mount_col "$c" "$kind" "$2" "$TMP/mnt" "${cfg_so[$c]:-}" \
+		${cache:+"fastpath_cache=$cache"}
 }
 
 # The timer runs inside fusestat's child, so the BPF attach time is not
@@ -255,8 +237,7 @@ daemon_cpu()
 }
 
 declare -A res up uperr upsec opcodes failed cpu
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-start_time=$(date +%s)
+bench_clock_start
 cat "$tarball" >/dev/null	# every configuration starts on a cached tarball
 # With several repetitions the order rotates, so drift of the machine
 # spreads over all configurations.
@@ -279,28 +260,15 @@ for ((rep = 1; rep <= reps; rep++)); do
 			failed["$c|build"]=1
 			info "  $c: no bzImage"
 		fi
-		if [ -n "$MOUNT_PID" ]; then
+		[ -z "$MOUNT_PID" ] ||
 			cpu[$c]="${cpu[$c]:-}${cpu[$c]:+ }$(daemon_cpu "$MOUNT_PID")"
-			compat_unmount_wait "$DIR" "$MOUNT_PID" >/dev/null
-		fi
+		bench_unmount_col
 		rm -rf "$src"
 	done
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-elapsed=$(($(date +%s) - start_time))
+bench_clock_stop
 
-median()
-{
-	tr ' ' '\n' <<<"$1" | sort -g |
-		awk '{ v[NR] = $1 } END {
-			if (NR == 0) print 0;
-			else if (NR % 2) print v[(NR + 1) / 2];
-			else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-ratio()
-{
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
-}
+median() { bench_median "$1"; }
 has() { [[ " ${configs[*]} " == *" $1 "* ]]; }
 t() { median "${res["$1|$2"]:-}"; }
 total_time()
@@ -335,11 +303,9 @@ report()
 	local c ph op row f
 	echo "# Kernel build benchmark, $(date '+%F %T %Z')"
 	echo
-	echo "- machine: $(uname -r), $(nproc) CPUs," \
-	     "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)," \
-	     "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
-	echo "- fastfuse: $(git -C "$COMPAT_SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)," \
-	     "build dir $BUILDDIR; Debian libfuse3-3 $(dpkg-query -W -f='${Version}' libfuse3-3)"
+	echo "- machine: $(bench_machine), $(bench_mem)"
+	echo "- fastfuse: $(bench_describe), build dir $BUILDDIR;" \
+	     "Debian libfuse3-3 $(bench_debian_version)"
 	echo "- workload: \`tar -xf $(basename "$tarball")\`" \
 	     "(linux-source-6.1 $(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null), tree $tree)," \
 	     "\`make tinyconfig\`, \`make -j$jobs${subset:+ $subset}\`;" \
@@ -367,24 +333,23 @@ report()
 	has native && row+=" | untar/native | tinyconfig/native | build/native | total/native"
 	row+=" | upcalls | upcalls/debian | daemon CPU s"
 	echo "$row |"
-	awk -F'|' '{ s = "|"; for (i = 2; i <= NF; i++)
-			s = s (i <= 2 ? "---|" : "---:|"); print s }' <<<"$row"
+	bench_rule "$row" 1
 	for c in "${configs[@]}"; do
 		row="| $c"
 		for ph in "${phases[@]}"; do row+=" | $(t "$c" "$ph")"; done
 		row+=" | $(total_time "$c")"
 		if has native; then
 			for ph in "${phases[@]}"; do
-				row+=" | $(ratio "$(t "$c" "$ph")" "$(t native "$ph")")"
+				row+=" | $(bench_ratio "$(t "$c" "$ph")" "$(t native "$ph")")"
 			done
-			row+=" | $(ratio "$(total_time "$c")" "$(total_time native)")"
+			row+=" | $(bench_ratio "$(total_time "$c")" "$(total_time native)")"
 		fi
 		if [ "$c" = native ]; then
 			row+=" | - | - | -"
 		else
 			row+=" | $(ops "$c" all all)"
 			if has debian; then
-				row+=" | $(ratio "$(ops "$c" all all)" "$(ops debian all all)")"
+				row+=" | $(bench_ratio "$(ops "$c" all all)" "$(ops debian all all)")"
 			else
 				row+=" | -"
 			fi
@@ -400,8 +365,7 @@ report()
 	row="| opcode"
 	for c in $(fuse_cfgs); do row+=" | $c"; done
 	echo "$row |"
-	awk -F'|' '{ s = "|"; for (i = 2; i <= NF; i++)
-			s = s (i <= 2 ? "---|" : "---:|"); print s }' <<<"$row"
+	bench_rule "$row" 1
 	# Rows sorted by the Debian (else the first) configuration's count.
 	f=debian
 	has debian || f=$(fuse_cfgs | head -n 1)
@@ -427,8 +391,7 @@ report()
 	for ph in "${phases[@]}"; do row+=" | $ph"; done
 	for ph in "${phases[@]}"; do row+=" | $ph: queue+daemon s"; done
 	echo "$row |"
-	awk -F'|' '{ s = "|"; for (i = 2; i <= NF; i++)
-			s = s (i <= 2 ? "---|" : "---:|"); print s }' <<<"$row"
+	bench_rule "$row" 1
 	for c in $(fuse_cfgs); do
 		row="| $c"
 		for ph in "${phases[@]}"; do row+=" | $(ops "$c" "$ph" all)"; done
@@ -451,7 +414,4 @@ report()
 	echo '```'
 }
 
-mkdir -p "$results_dir"
-out=$results_dir/build-$(date +%Y%m%d-%H%M%S).md
-report | tee "$out"
-info "written to $out"
+bench_write_report build

@@ -15,14 +15,12 @@
 #        under 256 KiB taken from it), BENCH_RESULTS (bench/results)
 
 set -euo pipefail
-bench_dir=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=test/compat/lib.sh
-. "$bench_dir/../test/compat/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 read -ra clients <<<"${BENCH_CLIENTS:-squashfuse_ll squashfuse fuse-overlayfs sshfs}"
 tree_src=${BENCH_TREE_SRC:-/usr/include}
 nfiles=${BENCH_FILES:-3000}
-results_dir=${BENCH_RESULTS:-$bench_dir/results}
 
 compat_init "$@"
 compat_require_cmd python3 gcc
@@ -166,8 +164,7 @@ bench_sshfs()
 		-o fastpath_cache=shared "root@127.0.0.1:$tree"
 }
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-start_time=$(date +%s)
+bench_clock_start
 for c in "${clients[@]}"; do
 	info "client $c"
 	case $c in
@@ -177,8 +174,7 @@ for c in "${clients[@]}"; do
 	*) fail "unknown client $c" ;;
 	esac
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-elapsed=$(($(date +%s) - start_time))
+bench_clock_stop
 
 # ---- report ----------------------------------------------------------------
 
@@ -214,9 +210,8 @@ report()
 
 	echo "# Real clients before/after cache policies, $(date '+%F %T %Z')"
 	echo
-	echo "- machine: $(uname -r), $(nproc) CPUs," \
-	     "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-	echo "- fastfuse: $(git -C "$COMPAT_SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)," \
+	echo "- machine: $(bench_machine)"
+	echo "- fastfuse: $(bench_describe)," \
 	     "$SO3; Debian libfuse3-3 $(pkg_ver libfuse3-3)"
 	echo "- clients (Debian, unmodified): squashfuse $(pkg_ver squashfuse)," \
 	     "fuse-overlayfs $(pkg_ver fuse-overlayfs), sshfs $(pkg_ver sshfs)" \
@@ -242,8 +237,7 @@ report()
 		for o in "${cols[@]}"; do row+=" | $o"; done
 		row+=" | other |"
 		echo "$row"
-		awk -F'|' '{ s = "|"; for (i = 2; i < NF; i++)
-				s = s (i <= 3 ? "---|" : "---:|"); print s }' <<<"$row"
+		bench_rule "$row" 2
 		for v in ${variants[$c]}; do
 			for p in 1 2; do
 				row="| ${vlabel["$c|$v"]} | $p"
@@ -269,7 +263,4 @@ report()
 	echo '```'
 }
 
-mkdir -p "$results_dir"
-out=$results_dir/clients-$(date +%Y%m%d-%H%M%S).md
-report | tee "$out"
-info "written to $out"
+bench_write_report clients

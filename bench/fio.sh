@@ -15,39 +15,23 @@
 #        "native debian ours3 hp hpnopt"), BENCH_RESULTS (bench/results)
 
 set -euo pipefail
-bench_dir=$(cd "$(dirname "$0")" && pwd)
-. "$bench_dir/../test/compat/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 secs=${FIO_SECONDS:-5}
 size=${FIO_SIZE:-2g}
-results_dir=${BENCH_RESULTS:-$bench_dir/results}
 columns=(${FIO_COLUMNS:-native debian ours3 hp hpnopt})
 
 compat_init "$@"
 compat_require_cmd gcc fio
-compat_debian_examples
-compat_system_so3
-[ -e "$SO3" ] || fail "$SO3 was not built"
+bench_debian_baseline
 HP=$BUILDDIR/example/passthrough_hp
 [ -x "$HP" ] || fail "$HP was not built"
 
 info "building Debian's passthrough_ll against the system libfuse3"
-# The baseline is built exactly as a Debian user would: Debian's 3.14
-# headers, linked against the system libfuse3.so.3.
-gcc -Wall -O2 -I"$DEB_X/usr/include/fuse3" \
-	"$DEB_EXAMPLES/passthrough_ll.c" -o "$TMP/passthrough_ll.debian" \
-	"$SYSTEM_SO3" -lpthread
+bench_build_debian_ll
 
-declare -A col_label col_so
-col_label[native]="native"
-col_label[debian]="Debian 3.14 passthrough_ll"
-col_label[ours3]="same binary, our .so.3"
-col_label[hp]="our passthrough_hp"
-col_label[hpnopt]="passthrough_hp --nopassthrough"
-col_so[debian]=$SYSTEM_SO3
-col_so[ours3]=$SO3
-col_so[hp]=$SO4
-col_so[hpnopt]=$SO4
+bench_columns
 
 src=$TMP/src
 mkdir -p "$src"
@@ -55,29 +39,12 @@ info "writing the ${size} test file"
 fio --name=prep --filename="$src/fio.dat" --rw=write --bs=1M --size="$size" \
 	--end_fsync=1 --output=/dev/null
 
-# mount_col COL: mounts column COL on $TMP/mnt-COL (nothing for native);
+# mount_col COL: mounts column COL on $TMP/mnt-COL (nothing for native),
+# proving from the daemon's maps the column's claim about its library;
 # sets DIR, where fio works, and MOUNT_PID.
 mount_col()
 {
-	local col=$1 mnt=$TMP/mnt-$1
-
-	DIR=$src MOUNT_PID=
-	[ "$col" = native ] && return
-	mkdir -p "$mnt"
-	case $col in
-	debian) compat_start "$col" "$TMP/passthrough_ll.debian" -f \
-			-o "source=$src" "$mnt" ;;
-	ours3) compat_start "$col" "${COMPAT_ENV3[@]}" "$TMP/passthrough_ll.debian" \
-			-f -o "source=$src" "$mnt" ;;
-	hp) compat_start "$col" "${COMPAT_ENV4[@]}" "$HP" --foreground \
-			"$src" "$mnt" ;;
-	hpnopt) compat_start "$col" "${COMPAT_ENV4[@]}" "$HP" --foreground \
-			--nopassthrough "$src" "$mnt" ;;
-	esac
-	compat_wait_mounted "$mnt" "$DAEMON_PID" >/dev/null
-	# The column's claim about its library, proven by the daemon's maps.
-	compat_check_maps "$DAEMON_PID" "${col_so[$col]}"
-	DIR=$mnt MOUNT_PID=$DAEMON_PID
+	bench_mount_col "$1" "$1" "$src" "$TMP/mnt-$1" "${col_so[$1]:-}"
 }
 
 declare -A res
@@ -110,8 +77,7 @@ run_job()
 		  printf "%.1f %d\n", $f / 1024, $(f + 1) }' <<<"$out"
 }
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-start_time=$(date +%s)
+bench_clock_start
 info "${#columns[@]} columns x ${#jobs[@]} jobs of ${secs}s"
 for col in "${columns[@]}"; do
 	mount_col "$col"
@@ -122,11 +88,9 @@ for col in "${columns[@]}"; do
 		res["$col|$j"]=$(run_job "$DIR" $rw $bs $engine $direct)
 		info "  $col $j: ${res["$col|$j"]}"
 	done
-	[ -z "$MOUNT_PID" ] ||
-		compat_unmount_wait "$DIR" "$MOUNT_PID" >/dev/null
+	bench_unmount_col
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-elapsed=$(($(date +%s) - start_time))
+bench_clock_stop
 
 mibs() { local v=${res["$1"]:-err}; echo "${v%% *}"; }
 ratio()
@@ -141,11 +105,9 @@ report()
 	local j col row
 	echo "# fio data-path benchmark, $(date '+%F %T %Z')"
 	echo
-	echo "- machine: $(uname -r), $(nproc) CPUs," \
-	     "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)," \
-	     "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
-	echo "- fastfuse: $(git -C "$COMPAT_SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)," \
-	     "build dir $BUILDDIR; Debian libfuse3-3 $(dpkg-query -W -f='${Version}' libfuse3-3)"
+	echo "- machine: $(bench_machine), $(bench_mem)"
+	echo "- fastfuse: $(bench_describe), build dir $BUILDDIR;" \
+	     "Debian libfuse3-3 $(bench_debian_version)"
 	echo "- $(fio --version), file $size on $(df -T "$src" | awk 'NR == 2 { print $2 }')," \
 	     "${secs}s per job after 1s ramp, psync iodepth 1, io_uring iodepth 16"
 	echo "- load average before: $load_before, after: $load_after; ${elapsed}s in all"
@@ -162,8 +124,7 @@ report()
 	has hp && has native && row+=" | hp/native"
 	has hpnopt && has debian && row+=" | hpnopt/debian"
 	echo "$row |"
-	awk -F'|' '{ s = "|"; for (i = 2; i <= NF; i++)
-			s = s (i <= 5 ? "---|" : "---:|"); print s }' <<<"$row"
+	bench_rule "$row" 4
 	for j in "${jobs[@]}"; do
 		read -r rw bs engine direct <<<"$j"
 		row="| $rw | $bs | $engine | $direct"
@@ -186,7 +147,4 @@ report()
 	echo '```'
 }
 
-mkdir -p "$results_dir"
-out=$results_dir/fio-$(date +%Y%m%d-%H%M%S).md
-report | tee "$out"
-info "written to $out"
+bench_write_report fio

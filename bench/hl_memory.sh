@@ -14,19 +14,16 @@
 #        multi-threaded loop), BENCH_RESULTS (bench/results)
 
 set -euo pipefail
-bench_dir=$(cd "$(dirname "$0")" && pwd)
-. "$bench_dir/../test/compat/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 nfiles=${BENCH_FILES:-200000}
 read -ra modes <<<"${BENCH_MODES:-st mt}"
-results_dir=${BENCH_RESULTS:-$bench_dir/results}
 per_dir=500
 
 compat_init "$@"
 compat_require_cmd gcc find
-compat_debian_examples
-compat_system_so3
-[ -e "$SO3" ] || fail "$SO3 was not built"
+bench_debian_baseline
 [ "$nfiles" -ge "$per_dir" ] || fail "BENCH_FILES must be at least $per_dir"
 
 info "building example/passthrough against Debian's headers and library"
@@ -36,23 +33,7 @@ gcc -O2 -I"$DEB_X/usr/include/fuse3" -I"$COMPAT_SRCDIR/example" \
 	"$COMPAT_SRCDIR/example/passthrough.c" -o "$TMP/passthrough.debian" \
 	"$SYSTEM_SO3" -lpthread
 
-impls=(debian ours3)
-declare -A impl_cmd impl_so impl_label
-impl_cmd[debian]="$TMP/passthrough.debian"
-impl_so[debian]=$SYSTEM_SO3
-impl_label[debian]="Debian 3.14"
-impl_cmd[ours3]="${COMPAT_ENV3[*]} $TMP/passthrough.debian"
-impl_so[ours3]=$SO3
-impl_label[ours3]="same binary, our .so.3"
-ours4_bin=$BUILDDIR/example/passthrough
-if [ -x "$ours4_bin" ] && [ -e "$SO4" ]; then
-	impls+=(ours4)
-	impl_cmd[ours4]="${COMPAT_ENV4[*]} $ours4_bin"
-	impl_so[ours4]=$SO4
-	impl_label[ours4]="our example, .so.4"
-else
-	info "no $ours4_bin: the ours4 column is left out"
-fi
+bench_impls "$TMP/passthrough.debian" "$BUILDDIR/example/passthrough"
 
 # ------------------------------------------------------------------
 # The tree: on a private tmpfs (fast to build, nothing on disk), two
@@ -104,11 +85,10 @@ measure()
 
 	[ "$mode" = st ] && flags=(-s)
 	# shellcheck disable=SC2086 # impl_cmd is a word list
-	compat_start "$impl-$mode" ${impl_cmd[$impl]} -f "${flags[@]}" \
-		-o "noforget,modules=subdir,subdir=$src" "$mnt"
+	bench_mount "$impl-$mode" "$mnt" "${impl_so[$impl]}" \
+		${impl_cmd[$impl]} -f "${flags[@]}" \
+		-o "noforget,modules=subdir,subdir=$src" "$mnt" >/dev/null
 	pid=$DAEMON_PID
-	compat_wait_mounted "$mnt" "$pid" >/dev/null
-	compat_check_maps "$pid" "${impl_so[$impl]}" >/dev/null
 	ls "$mnt" >/dev/null
 	sleep 0.5
 	before=$(rss_kib "$pid")
@@ -128,13 +108,13 @@ measure()
 san=$(compat_san_env "$SO3")
 [ -z "$san" ] ||
 	echo "warning: $SO3 is an ASan build: numbers are not representative" >&2
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(bench_load)
 for mode in "${modes[@]}"; do
 	for impl in "${impls[@]}"; do
 		measure "$impl" "$mode"
 	done
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(bench_load)
 
 # per_node BEFORE AFTER NODES: bytes per node, from KiB.
 per_node()
@@ -148,10 +128,9 @@ report()
 
 	echo "# Path-API memory per cached node, $(date '+%F %T %Z')"
 	echo
-	echo "- machine: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
-	echo "- fastfuse: $(git -C "$COMPAT_SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)," \
-	     "build dir $BUILDDIR"
-	echo "- Debian libfuse3-3: $(dpkg-query -W -f='${Version}' libfuse3-3)"
+	echo "- machine: $(uname -r), $(nproc) CPUs, $(bench_mem)"
+	echo "- fastfuse: $(bench_describe), build dir $BUILDDIR"
+	echo "- Debian libfuse3-3: $(bench_debian_version)"
 	echo "- tree: $entries entries ($nfiles empty files in $leaves directories" \
 	     "of $per_dir, under $top top-level directories) on $fs_kind"
 	echo "- daemon: example/passthrough \`-o noforget,modules=subdir,subdir=SRC\`" \
@@ -174,13 +153,10 @@ report()
 		for impl in "${impls[@]}"; do
 			read -r before after1 after2 n secs <<<"${res[$impl|$mode]}"
 			bpn=$(per_node "$before" "$after1" "$n")
-			d=$(awk -v a="$bpn" -v b="$dbpn" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+			d=$(bench_ratio "$bpn" "$dbpn")
 			echo "| ${impl_label[$impl]} | $before | $after1 | $after2 | $n | $secs | $bpn | $d |"
 		done
 	done
 }
 
-mkdir -p "$results_dir"
-out=$results_dir/hl-memory-$(date +%Y%m%d-%H%M%S).md
-report | tee "$out"
-info "written to $out"
+bench_write_report hl-memory

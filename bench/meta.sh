@@ -13,27 +13,22 @@
 #        "native debian ours3 hp hpnopt"), BENCH_RESULTS (bench/results)
 
 set -euo pipefail
-bench_dir=$(cd "$(dirname "$0")" && pwd)
-. "$bench_dir/../test/compat/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 nfiles=${META_FILES:-20000}
 reps=${BENCH_REPS:-3}
-results_dir=${BENCH_RESULTS:-$bench_dir/results}
 columns=(${META_COLUMNS:-native debian ours3 hp hpnopt})
 phases=(create stat readdir read delete)
 
 compat_init "$@"
 compat_require_cmd gcc
-compat_debian_examples
-compat_system_so3
-[ -e "$SO3" ] || fail "$SO3 was not built"
+bench_debian_baseline
 HP=$BUILDDIR/example/passthrough_hp
 [ -x "$HP" ] || fail "$HP was not built"
 
 info "building the client and Debian's passthrough_ll (on the system libfuse3)"
-gcc -Wall -O2 -I"$DEB_X/usr/include/fuse3" \
-	"$DEB_EXAMPLES/passthrough_ll.c" -o "$TMP/passthrough_ll.debian" \
-	"$SYSTEM_SO3" -lpthread
+bench_build_debian_ll
 # The client: one process, no fork per file. Prints one line per phase:
 # "PHASE ops seconds errors".
 cat >"$TMP/meta_client.c" <<'EOF'
@@ -106,16 +101,7 @@ int main(int argc, char **argv)
 EOF
 gcc -Wall -O2 "$TMP/meta_client.c" -o "$TMP/meta_client"
 
-declare -A col_label col_so
-col_label[native]="native"
-col_label[debian]="Debian 3.14 passthrough_ll"
-col_label[ours3]="same binary, our .so.3"
-col_label[hp]="our passthrough_hp"
-col_label[hpnopt]="passthrough_hp --nopassthrough"
-col_so[debian]=$SYSTEM_SO3
-col_so[ours3]=$SO3
-col_so[hp]=$SO4
-col_so[hpnopt]=$SO4
+bench_columns
 
 src=$TMP/src
 mkdir -p "$src"
@@ -123,29 +109,11 @@ mkdir -p "$src"
 # mount_col COL: as in fio.sh; sets DIR and MOUNT_PID.
 mount_col()
 {
-	local col=$1 mnt=$TMP/mnt-$1
-
-	DIR=$src MOUNT_PID=
-	[ "$col" = native ] && return
-	mkdir -p "$mnt"
-	case $col in
-	debian) compat_start "$col" "$TMP/passthrough_ll.debian" -f \
-			-o "source=$src" "$mnt" ;;
-	ours3) compat_start "$col" "${COMPAT_ENV3[@]}" "$TMP/passthrough_ll.debian" \
-			-f -o "source=$src" "$mnt" ;;
-	hp) compat_start "$col" "${COMPAT_ENV4[@]}" "$HP" --foreground \
-			"$src" "$mnt" ;;
-	hpnopt) compat_start "$col" "${COMPAT_ENV4[@]}" "$HP" --foreground \
-			--nopassthrough "$src" "$mnt" ;;
-	esac
-	compat_wait_mounted "$mnt" "$DAEMON_PID" >/dev/null
-	compat_check_maps "$DAEMON_PID" "${col_so[$col]}"
-	DIR=$mnt MOUNT_PID=$DAEMON_PID
+	bench_mount_col "$1" "$1" "$src" "$TMP/mnt-$1" "${col_so[$1]:-}"
 }
 
 declare -A res errs
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-start_time=$(date +%s)
+bench_clock_start
 # Repetitions are the outer loop, the column order rotates, so drift of
 # the machine spreads over all columns. Each run gets a fresh mount and an
 # empty directory.
@@ -160,25 +128,13 @@ for ((rep = 1; rep <= reps; rep++)); do
 			errs["$col|$phase"]=$((${errs["$col|$phase"]:-0} + nerr))
 			info "  rep $rep $col $phase: $rate ops/s ($nerr errors)"
 		done < <(timeout 600 "$TMP/meta_client" "$DIR/d" "$nfiles")
-		[ -z "$MOUNT_PID" ] ||
-			compat_unmount_wait "$DIR" "$MOUNT_PID" >/dev/null
+		bench_unmount_col
 		rm -rf "$src/d"
 	done
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-elapsed=$(($(date +%s) - start_time))
+bench_clock_stop
 
-median()
-{
-	tr ' ' '\n' <<<"$1" | sort -n |
-		awk '{ v[NR] = $1 } END {
-			if (NR % 2) print v[(NR + 1) / 2];
-			else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-ratio()
-{
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
-}
+median() { bench_median "$1" %.0f; }
 has() { [[ " ${columns[*]} " == *" $1 "* ]]; }
 cell()
 {
@@ -192,10 +148,9 @@ report()
 	local phase col row
 	echo "# Metadata benchmark, $(date '+%F %T %Z')"
 	echo
-	echo "- machine: $(uname -r), $(nproc) CPUs," \
-	     "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-	echo "- fastfuse: $(git -C "$COMPAT_SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)," \
-	     "build dir $BUILDDIR; Debian libfuse3-3 $(dpkg-query -W -f='${Version}' libfuse3-3)"
+	echo "- machine: $(bench_machine)"
+	echo "- fastfuse: $(bench_describe), build dir $BUILDDIR;" \
+	     "Debian libfuse3-3 $(bench_debian_version)"
 	echo "- $nfiles files of 1 KiB in one directory; ops/s, median of $reps runs," \
 	     "each on a fresh mount; readdir counts entries per second of one pass"
 	echo "- open files limit: $(ulimit -Hn) (daemons that keep a descriptor" \
@@ -209,16 +164,15 @@ report()
 	has hp && has debian && row+=" | hp/debian"
 	has hpnopt && has debian && row+=" | hpnopt/debian"
 	echo "$row |"
-	awk -F'|' '{ s = "|"; for (i = 2; i <= NF; i++)
-			s = s (i <= 2 ? "---|" : "---:|"); print s }' <<<"$row"
+	bench_rule "$row" 1
 	for phase in "${phases[@]}"; do
 		row="| $phase"
 		for col in "${columns[@]}"; do row+=" | $(cell "$col|$phase")"; done
 		m() { median "${res["$1|$phase"]:-0}"; }
-		has ours3 && has debian && row+=" | $(ratio "$(m ours3)" "$(m debian)")"
-		has hp && has native && row+=" | $(ratio "$(m hp)" "$(m native)")"
-		has hp && has debian && row+=" | $(ratio "$(m hp)" "$(m debian)")"
-		has hpnopt && has debian && row+=" | $(ratio "$(m hpnopt)" "$(m debian)")"
+		has ours3 && has debian && row+=" | $(bench_ratio "$(m ours3)" "$(m debian)")"
+		has hp && has native && row+=" | $(bench_ratio "$(m hp)" "$(m native)")"
+		has hp && has debian && row+=" | $(bench_ratio "$(m hp)" "$(m debian)")"
+		has hpnopt && has debian && row+=" | $(bench_ratio "$(m hpnopt)" "$(m debian)")"
 		echo "$row |"
 	done
 	echo
@@ -231,7 +185,4 @@ report()
 	echo '```'
 }
 
-mkdir -p "$results_dir"
-out=$results_dir/meta-$(date +%Y%m%d-%H%M%S).md
-report | tee "$out"
-info "written to $out"
+bench_write_report meta

@@ -12,45 +12,21 @@
 #        BENCH_RESULTS (bench/results) output directory
 
 set -euo pipefail
-bench_dir=$(cd "$(dirname "$0")" && pwd)
-. "$bench_dir/../test/compat/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 secs=${BENCH_SECONDS:-2}
 reps=${BENCH_REPS:-3}
-results_dir=${BENCH_RESULTS:-$bench_dir/results}
 
 compat_init "$@"
 compat_require_cmd gcc
-compat_debian_examples
-compat_system_so3
-[ -e "$SO3" ] || fail "$SO3 was not built"
+bench_debian_baseline
 
 info "building rt_client and Debian's passthrough_ll (on the system libfuse3)"
 gcc -Wall -Wextra -O2 -pthread "$bench_dir/rt_client.c" -o "$TMP/rt_client"
-# The baseline is built exactly as a Debian user would: Debian's 3.14
-# headers, linked against the system libfuse3.so.3.
-gcc -Wall -O2 -I"$DEB_X/usr/include/fuse3" \
-	"$DEB_EXAMPLES/passthrough_ll.c" -o "$TMP/passthrough_ll.debian" \
-	"$SYSTEM_SO3" -lpthread
+bench_build_debian_ll
 
-# Implementations: name -> command prefix and the libfuse it must map.
-impls=(debian ours3)
-declare -A impl_cmd impl_so impl_label
-impl_cmd[debian]="$TMP/passthrough_ll.debian"
-impl_so[debian]=$SYSTEM_SO3
-impl_label[debian]="Debian 3.14"
-impl_cmd[ours3]="${COMPAT_ENV3[*]} $TMP/passthrough_ll.debian"
-impl_so[ours3]=$SO3
-impl_label[ours3]="same binary, our .so.3"
-ours4_bin=$BUILDDIR/example/passthrough_ll
-if [ -x "$ours4_bin" ] && [ -e "$SO4" ]; then
-	impls+=(ours4)
-	impl_cmd[ours4]="${COMPAT_ENV4[*]} $ours4_bin"
-	impl_so[ours4]=$SO4
-	impl_label[ours4]="our example, .so.4"
-else
-	info "no $ours4_bin: the ours4 column is left out"
-fi
+bench_impls "$TMP/passthrough_ll.debian" "$BUILDDIR/example/passthrough_ll"
 
 caches=(uncached cached)
 declare -A cache_opts
@@ -81,7 +57,7 @@ measure()
 
 # Other work on the machine moves round-trip numbers several-fold; record
 # the load so a reader can judge the run.
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(bench_load)
 if awk -v l="${load_before%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > 0.25 * n) }'; then
 	echo "warning: load average $load_before on $(nproc) CPUs: numbers will be noisy" >&2
 fi
@@ -111,12 +87,12 @@ for ((rep = 1; rep <= reps; rep++)); do
 				[ "$dmode" = st ] && flags=(-s)
 				mkdir -p "$mnt-$impl"
 				# shellcheck disable=SC2086 # impl_cmd is a word list
-				compat_start "$impl-$cache-$dmode" \
-					${impl_cmd[$impl]} -f "${flags[@]}" \
-					-o "source=$src,${cache_opts[$cache]}" "$mnt-$impl"
+				bench_mount "$impl-$cache-$dmode" "$mnt-$impl" \
+					"${impl_so[$impl]}" ${impl_cmd[$impl]} -f \
+					"${flags[@]}" \
+					-o "source=$src,${cache_opts[$cache]}" \
+					"$mnt-$impl" >/dev/null
 				pids[$impl]=$DAEMON_PID
-				compat_wait_mounted "$mnt-$impl" "$DAEMON_PID" >/dev/null
-				compat_check_maps "$DAEMON_PID" "${impl_so[$impl]}" >/dev/null
 				"$TMP/rt_client" -n 200 "$mnt-$impl/f" >/dev/null
 			done
 			for op in "${ops[@]}"; do
@@ -134,21 +110,9 @@ for ((rep = 1; rep <= reps; rep++)); do
 	done
 done
 
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(bench_load)
 
-median()
-{
-	tr ' ' '\n' <<<"$1" | sort -n |
-		awk '{ v[NR] = $1 } END {
-			if (NR % 2) print v[(NR + 1) / 2];
-			else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-ratio()
-{
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b;
-					 else printf "-" }'
-}
+median() { bench_median "$1" %.0f; }
 
 report()
 {
@@ -156,11 +120,9 @@ report()
 
 	echo "# Request round-trip benchmark, $(date '+%F %T %Z')"
 	echo
-	echo "- machine: $(uname -r), $(nproc) CPUs," \
-	     "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-	echo "- fastfuse: $(git -C "$COMPAT_SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)," \
-	     "build dir $BUILDDIR"
-	echo "- Debian libfuse3-3: $(dpkg-query -W -f='${Version}' libfuse3-3)"
+	echo "- machine: $(bench_machine)"
+	echo "- fastfuse: $(bench_describe), build dir $BUILDDIR"
+	echo "- Debian libfuse3-3: $(bench_debian_version)"
 	echo "- load average (1/5/15 min) before: $load_before, after: $load_after"
 	echo "- each cell: median of $reps runs of ${secs}s, operations per second" \
 	     "summed over the client threads (bench/rt_client)"
@@ -182,8 +144,7 @@ report()
 		row+=" | ours3/native |"
 		echo "$row"
 		# Left-aligned labels, right-aligned numbers.
-		awk -F'|' '{ s = "|"; for (i = 2; i < NF; i++)
-				s = s (i <= 4 ? "---|" : "---:|"); print s }' <<<"$row"
+		bench_rule "$row" 3
 		for dmode in "${dmodes[@]}"; do
 			for op in "${ops[@]}"; do
 				for thr in "${threads[@]}"; do
@@ -196,12 +157,12 @@ report()
 					for impl in "${impls[@]}"; do
 						row+=" | $(median "${res[$cache|$dmode|$impl|$op|$thr]}")"
 					done
-					row+=" | $(ratio "$o3" "$d")"
+					row+=" | $(bench_ratio "$o3" "$d")"
 					if [[ " ${impls[*]} " == *" ours4 "* ]]; then
 						o4=$(median "${res[$cache|$dmode|ours4|$op|$thr]}")
-						row+=" | $(ratio "$o4" "$d")"
+						row+=" | $(bench_ratio "$o4" "$d")"
 					fi
-					row+=" | $(ratio "$o3" "$n") |"
+					row+=" | $(bench_ratio "$o3" "$n") |"
 					echo "$row"
 				done
 			done
@@ -217,7 +178,4 @@ report()
 	echo '```'
 }
 
-mkdir -p "$results_dir"
-out=$results_dir/roundtrip-$(date +%Y%m%d-%H%M%S).md
-report | tee "$out"
-info "written to $out"
+bench_write_report roundtrip

@@ -15,21 +15,18 @@
 #        BENCH_RESULTS (bench/results) output directory
 
 set -euo pipefail
-bench_dir=$(cd "$(dirname "$0")" && pwd)
-. "$bench_dir/../test/compat/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 nstat=${BENCH_STATS:-2000}
 ncpu=${BENCH_CPU_STATS:-50000}
-results_dir=${BENCH_RESULTS:-$bench_dir/results}
 
 compat_init "$@"
 compat_require_cmd gcc
 compat_require_cmd valgrind
 compat_require_cmd strace
 compat_require_cmd callgrind_annotate
-compat_debian_examples
-compat_system_so3
-[ -e "$SO3" ] || fail "$SO3 was not built"
+bench_debian_baseline
 [ -z "$(compat_san_env "$SO3")" ] ||
 	fail "$SO3 is a sanitizer build: instruction counts would be meaningless"
 
@@ -52,9 +49,7 @@ int main(int argc, char **argv)
 }
 EOF
 gcc -O2 -Wall "$TMP/statn.c" -o "$TMP/statn"
-gcc -Wall -O2 -I"$DEB_X/usr/include/fuse3" \
-	"$DEB_EXAMPLES/passthrough_ll.c" -o "$TMP/passthrough_ll.debian" \
-	"$SYSTEM_SO3" -lpthread
+bench_build_debian_ll
 
 src=$TMP/src mnt=$TMP/mnt
 mkdir -p "$src" "$mnt"
@@ -83,10 +78,10 @@ run()
 	shift 2
 	[ "${cfg_lib[$cfg]}" = system ] || env=(env LD_LIBRARY_PATH="${cfg_lib[$cfg]}")
 	# shellcheck disable=SC2086 # flags are a word list
-	compat_start "$cfg" "${env[@]}" "$@" "$TMP/passthrough_ll.debian" -f \
-		${cfg_flags[$cfg]} -o "source=$src,timeout=0" "$mnt"
+	bench_mount "$cfg" "$mnt" "" "${env[@]}" "$@" \
+		"$TMP/passthrough_ll.debian" -f ${cfg_flags[$cfg]} \
+		-o "source=$src,timeout=0" "$mnt" >/dev/null
 	RUN_PID=$DAEMON_PID
-	compat_wait_mounted "$mnt" "$RUN_PID" >/dev/null
 	"$TMP/statn" "$mnt/f" "$n"
 }
 
@@ -134,7 +129,7 @@ cpu()
 		'BEGIN { printf "%.2f", d / hz * 1e6 / r }'
 }
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(bench_load)
 declare -A ipr spr cpr
 for cfg in "${cfgs[@]}"; do
 	if [ "$cfg" = ours3-mt ]; then
@@ -153,7 +148,7 @@ for cfg in "${cfgs[@]}"; do
 	info "$cfg: CPU time"
 	cpr[$cfg]=$(cpu "$cfg")
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(bench_load)
 
 ratio()
 {
@@ -169,7 +164,7 @@ report()
 	echo "# Cost per request in the daemon, $(date '+%F %T %Z')"
 	echo
 	echo "- machine: $(uname -r), $(nproc) CPUs; load average before: $load_before, after: $load_after"
-	echo "- fastfuse: $(git -C "$COMPAT_SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "- fastfuse: $(bench_describe)"
 	echo "- workload: \`stat\` of one file with \`-o timeout=0\` (LOOKUP + GETATTR), same Debian passthrough_ll binary, library swapped"
 	echo "- instructions: callgrind, whole daemon incl. the filesystem's own code, ($nstat stats - 0 stats) / requests: exact and repeatable"
 	echo "- syscalls: strace -f -c over $nstat stats, read/write/writev/poll/ppoll/io_uring_enter only (the filesystem's fstatat/open/close come from the same binary; futex counts depend on thread interleaving under ptrace and are left out)"
@@ -184,7 +179,4 @@ report()
 	done
 }
 
-mkdir -p "$results_dir"
-out=$results_dir/rt-cost-$(date +%Y%m%d-%H%M%S).md
-report | tee "$out"
-info "written to $out"
+bench_write_report rt-cost

@@ -16,18 +16,16 @@
 #        BENCH_FILES (20000), BENCH_RESULTS (bench/results)
 
 set -euo pipefail
-bench_dir=$(cd "$(dirname "$0")" && pwd)
-. "$bench_dir/../test/compat/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 secs=${BENCH_SECONDS:-2}
 reps=${BENCH_REPS:-3}
 nfiles=${BENCH_FILES:-20000}
-results_dir=${BENCH_RESULTS:-$bench_dir/results}
-param=/sys/module/fuse/parameters/enable_uring
 
 compat_init "$@"
 compat_require_cmd gcc
-[ -e "$param" ] || skip "this kernel has no FUSE-over-io_uring ($param)"
+bench_require_uring
 compat_debian_examples
 compat_system_so3
 ours_bin=$BUILDDIR/example/passthrough_ll
@@ -35,27 +33,11 @@ if [ ! -x "$ours_bin" ] || [ ! -e "$SO4" ]; then
 	fail "$ours_bin / $SO4 not built"
 fi
 
-# The machine is left as found, whatever happens.
-param_was=$(cat "$param")
-srcfs=$(mktemp -d /tmp/fastfuse-bench-src.XXXXXX)
-bench_cleanup()
-{
-	local rc=$?
-
-	set +e
-	echo "$param_was" >"$param"
-	(exit "$rc")
-	(compat_cleanup)	# it exits: keep going for the tmpfs below
-	umount "$srcfs" 2>/dev/null
-	rmdir "$srcfs"
-	exit "$rc"
-}
-trap bench_cleanup EXIT
-echo Y >"$param"
+bench_uring_on
 # The sources live on tmpfs: on a VM disk, ext4's own create cost (over a
 # millisecond here) would hide every difference between the daemons.
-mount -t tmpfs -o size=1g,mode=0755 fastfuse-bench "$srcfs" ||
-	fail "cannot mount a tmpfs for the sources"
+srcfs=$TMP/srcfs
+bench_tmpfs "$srcfs" 1g fastfuse-bench
 # Both passthrough_ll keep a descriptor per inode the kernel knows, so
 # the files are created in batches that fit the open-file limit, with the
 # kernel's inode cache dropped (FORGETs) between batches, untimed.
@@ -66,9 +48,7 @@ batch=$(( $(ulimit -n) / 2 ))
 info "building the clients and Debian's passthrough_ll (on the system libfuse3)"
 gcc -Wall -Wextra -O2 -pthread "$bench_dir/rt_client.c" -o "$TMP/rt_client"
 gcc -Wall -Wextra -O2 "$bench_dir/create_client.c" -o "$TMP/create_client"
-gcc -Wall -O2 -I"$DEB_X/usr/include/fuse3" \
-	"$DEB_EXAMPLES/passthrough_ll.c" -o "$TMP/passthrough_ll.debian" \
-	"$SYSTEM_SO3" -lpthread
+bench_build_debian_ll
 
 impls=(debian dev uring)
 declare -A impl_cmd impl_opt impl_so impl_label
@@ -93,12 +73,11 @@ mount_all()
 		mkdir -p "$srcfs/src-$impl" "$TMP/mnt-$impl"
 		head -c 4096 /dev/zero >"$srcfs/src-$impl/f"
 		# shellcheck disable=SC2086 # impl_cmd is a word list
-		compat_start "$impl-$RANDOM" ${impl_cmd[$impl]} -f \
+		bench_mount "$impl-$RANDOM" "$TMP/mnt-$impl" "${impl_so[$impl]}" \
+			${impl_cmd[$impl]} -f \
 			-o "source=$srcfs/src-$impl,$1${impl_opt[$impl]:-}" \
-			"$TMP/mnt-$impl"
+			"$TMP/mnt-$impl" >/dev/null
 		pids[$impl]=$DAEMON_PID
-		compat_wait_mounted "$TMP/mnt-$impl" "$DAEMON_PID" >/dev/null
-		compat_check_maps "$DAEMON_PID" "${impl_so[$impl]}" >/dev/null
 		"$TMP/rt_client" -n 200 "$TMP/mnt-$impl/f" >/dev/null
 	done
 	# The io_uring column must really be on the rings.
@@ -118,7 +97,7 @@ unmount_all()
 
 add() { res[$1]="${res[$1]:-}${res[$1]:+ }$2"; }
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(bench_load)
 for ((rep = 1; rep <= reps; rep++)); do
 	info "repetition $rep/$reps"
 	order=("${impls[@]:rep % ${#impls[@]}}" "${impls[@]:0:rep % ${#impls[@]}}")
@@ -146,31 +125,18 @@ for ((rep = 1; rep <= reps; rep++)); do
 	done
 	unmount_all
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(bench_load)
 
-median()
-{
-	tr ' ' '\n' <<<"$1" | sort -g |
-		awk '{ v[NR] = $1 } END {
-			if (NR % 2) print v[(NR + 1) / 2];
-			else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-ratio()
-{
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b;
-					 else printf "-" }'
-}
+median() { bench_median "$1" %.3f; }
 
 report()
 {
 	local thr d v u key
 	echo "# FUSE-over-io_uring benchmark, $(date '+%F %T %Z')"
 	echo
-	echo "- machine: $(uname -r), $(nproc) CPUs," \
-	     "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-	echo "- fastfuse: $(git -C "$bench_dir/.." describe --always --dirty 2>/dev/null || echo unknown), build dir $BUILDDIR"
-	echo "- Debian libfuse3-3: $(dpkg-query -W -f='${Version}' libfuse3-3)"
+	echo "- machine: $(bench_machine)"
+	echo "- fastfuse: $(bench_describe), build dir $BUILDDIR"
+	echo "- Debian libfuse3-3: $(bench_debian_version)"
 	echo "- load average before: $load_before, after: $load_after"
 	echo "- median of $reps runs; daemons: default multi-threaded loop;" \
 	     "debian = Debian's passthrough_ll on Debian's libfuse,"
@@ -185,7 +151,7 @@ report()
 		d=$(median "${res[rt|debian|$thr]}")
 		v=$(median "${res[rt|dev|$thr]}")
 		u=$(median "${res[rt|uring|$thr]}")
-		echo "| $thr | $d | $v | $u | $(ratio "$u" "$d") | $(ratio "$u" "$v") | $(ratio "$v" "$d") |"
+		echo "| $thr | $d | $v | $u | $(bench_ratio "$u" "$d") | $(bench_ratio "$u" "$v") | $(bench_ratio "$v" "$d") |"
 	done
 	echo
 	echo "## Create phase: $nfiles empty files (open O_CREAT|O_EXCL + close), seconds (lower is better)"
@@ -197,7 +163,7 @@ report()
 	d=$(median "${res[create|debian]}")
 	v=$(median "${res[create|dev]}")
 	u=$(median "${res[create|uring]}")
-	echo "| $d | $v | $u | $(ratio "$d" "$u") | $(ratio "$v" "$u") | $(ratio "$d" "$v") |"
+	echo "| $d | $v | $u | $(bench_ratio "$d" "$u") | $(bench_ratio "$v" "$u") | $(bench_ratio "$d" "$v") |"
 	echo
 	echo "## Raw numbers (repetitions in run order)"
 	echo
@@ -208,7 +174,4 @@ report()
 	echo '```'
 }
 
-mkdir -p "$results_dir"
-out=$results_dir/uring-$(date +%Y%m%d-%H%M%S).md
-report | tee "$out"
-info "written to $out"
+bench_write_report uring

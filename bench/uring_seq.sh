@@ -15,44 +15,27 @@
 #        BENCH_RESULTS (bench/results)
 
 set -euo pipefail
-bench_dir=$(cd "$(dirname "$0")" && pwd)
-. "$bench_dir/../test/compat/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 size=${SEQ_SIZE:-1g}
 secs=${SEQ_SECONDS:-4}
 reps=${SEQ_REPS:-3}
-results_dir=${BENCH_RESULTS:-$bench_dir/results}
-param=/sys/module/fuse/parameters/enable_uring
 
 compat_init "$@"
 compat_require_cmd fio jq
-[ -e "$param" ] || skip "this kernel has no FUSE-over-io_uring ($param)"
+bench_require_uring
 HP=$BUILDDIR/example/passthrough_hp
 FUSESTAT=$BUILDDIR/util/fusestat
 [ -x "$HP" ] || fail "$HP was not built"
 [ -x "$FUSESTAT" ] || fail "$FUSESTAT was not built"
 "$FUSESTAT" --check >/dev/null 2>&1 || skip "fusestat cannot attach (BPF)"
 
-param_was=$(cat "$param")
-srcfs=$TMP/src
-mkdir -p "$srcfs"
-seq_cleanup()
-{
-	local rc=$?
-
-	set +e
-	echo "$param_was" >"$param"
-	(exit "$rc")
-	(compat_cleanup)
-	umount "$srcfs" 2>/dev/null
-	exit "$rc"
-}
-trap seq_cleanup EXIT
-echo Y >"$param"
+bench_uring_on
 # tmpfs source: the backing file costs memory bandwidth only, so what is
 # measured is the FUSE transport, not a disk.
-mount -t tmpfs -o size=4g,mode=0755 fastfuse-seq "$srcfs" ||
-	fail "cannot mount a tmpfs for the source"
+srcfs=$TMP/src
+bench_tmpfs "$srcfs" 4g fastfuse-seq
 info "writing the $size test file"
 fio --name=prep --filename="$srcfs/fio.dat" --rw=write --bs=1M \
 	--size="$size" --output=/dev/null
@@ -67,11 +50,10 @@ declare -A pid
 for s in "${sides[@]}"; do
 	mkdir -p "$TMP/mnt-$s"
 	# shellcheck disable=SC2086 # option word lists
-	compat_start "$s" env FUSE_INIT_STATUS=1 "${COMPAT_ENV4[@]}" "$HP" \
-		--foreground --nopassthrough ${side_opt[$s]} \
-		${SEQ_HP_OPTS:-} "$srcfs" "$TMP/mnt-$s"
+	bench_mount "$s" "$TMP/mnt-$s" "" env FUSE_INIT_STATUS=1 \
+		"${COMPAT_ENV4[@]}" "$HP" --foreground --nopassthrough \
+		${side_opt[$s]} ${SEQ_HP_OPTS:-} "$srcfs" "$TMP/mnt-$s" >/dev/null
 	pid[$s]=$DAEMON_PID
-	compat_wait_mounted "$TMP/mnt-$s" "$DAEMON_PID" >/dev/null
 	# INIT is answered after the mount appears; a request waits for it
 	stat "$TMP/mnt-$s/fio.dat" >/dev/null
 done
@@ -128,8 +110,7 @@ run_job()
 		"$(awk -v k="$kib" -v n="$n" 'BEGIN { printf "%d", n ? k / n : 0 }')"
 }
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-start=$(date +%s)
+bench_clock_start
 for ((rep = 1; rep <= reps; rep++)); do
 	for j in "${jobs[@]}"; do
 		# A B, then B A: neither side always runs first
@@ -142,34 +123,20 @@ for ((rep = 1; rep <= reps; rep++)); do
 		     "dev ${mibs["dev|$j"]##* } MiB/s"
 	done
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-elapsed=$(($(date +%s) - start))
+bench_clock_stop
 for s in "${sides[@]}"; do
 	compat_unmount_wait "$TMP/mnt-$s" "${pid[$s]}" >/dev/null
 done
 
-median()
-{
-	tr ' ' '\n' <<<"$1" | sort -g |
-		awk '{ v[NR] = $1 } END {
-			if (NR % 2) print v[(NR + 1) / 2];
-			else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-ratio()
-{
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b;
-					 else printf "-" }'
-}
+median() { bench_median "$1" %.1f; }
 
 report()
 {
 	local j u d key
 	echo "# Sequential I/O, FUSE-over-io_uring vs /dev/fuse, $(date '+%F %T %Z')"
 	echo
-	echo "- machine: $(uname -r), $(nproc) CPUs," \
-	     "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-	echo "- fastfuse: $(git -C "$bench_dir/.." describe --always --dirty 2>/dev/null || echo unknown), build dir $BUILDDIR"
+	echo "- machine: $(bench_machine)"
+	echo "- fastfuse: $(bench_describe), build dir $BUILDDIR"
 	echo "- $(fio --version); example/passthrough_hp --nopassthrough" \
 	     "${SEQ_HP_OPTS:-}(writeback cache, splice on /dev/fuse) on a" \
 	     "tmpfs source, file $size"
@@ -188,7 +155,7 @@ report()
 		d=$(median "${mibs["dev|$j"]}")
 		# shellcheck disable=SC2086
 		printf '| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) |\n' \
-			$j "$u" "$d" "$(ratio "$u" "$d")" \
+			$j "$u" "$d" "$(bench_ratio "$u" "$d")" \
 			"$(median "${nreq["uring|$j"]}")" \
 			"$(median "${rsize["uring|$j"]}")" \
 			"$(median "${nreq["dev|$j"]}")" \
@@ -204,7 +171,4 @@ report()
 	echo '```'
 }
 
-mkdir -p "$results_dir"
-out=$results_dir/uring-seq-$(date +%Y%m%d-%H%M%S).md
-report | tee "$out"
-info "written to $out"
+bench_write_report uring-seq

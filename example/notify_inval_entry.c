@@ -10,41 +10,33 @@
 
 #define FUSE_USE_VERSION 318
 
-#include <fuse_lowlevel.h>
+#include "ll_common.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #define TFS_FILE_INO 2
 #define TFS_MAX_LEN 128
 
 struct tfs_options {
+	struct llc_notify_opts n;	/* first: LLC_NOTIFY_OPT_SPEC's offsets */
 	float timeout;
-	int no_notify;
-	int update_interval;
 	int only_expire;
 };
 
 static struct tfs_options tfs_opts = {
+	.n = { .no_notify = 0, .update_interval = 1 },
 	.timeout = 5,
-	.no_notify = 0,
-	.update_interval = 1,
 	.only_expire = 0,
 };
 
 #define TFS_OPT(t, field) { t, offsetof(struct tfs_options, field), 1 }
 static const struct fuse_opt tfs_opt_spec[] = {
-	TFS_OPT("--no-notify", no_notify),
-	TFS_OPT("--update-interval=%d", update_interval),
+	LLC_NOTIFY_OPT_SPEC,
 	TFS_OPT("--timeout=%f", timeout),
 	TFS_OPT("--only-expire", only_expire),
 	FUSE_OPT_END
@@ -57,21 +49,21 @@ static char tfs_name[TFS_MAX_LEN];
 /* Lookups the kernel holds on the file; zero means nothing to invalidate. */
 static uint64_t tfs_lookups;
 
-static pthread_cond_t tfs_wake;
-static bool tfs_stop;
-
-static void tfs_stat(fuse_ino_t ino, struct stat *st)
+static int tfs_stat(fuse_ino_t ino, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
 	if (ino == FUSE_ROOT_ID) {
 		st->st_mode = S_IFDIR | 0755;
 		st->st_nlink = 2;
-	} else {
+	} else if (ino == TFS_FILE_INO) {
 		/* Nothing to read: the interesting part is the name. */
 		st->st_mode = S_IFREG | 0000;
 		st->st_nlink = 1;
+	} else {
+		return -ENOENT;
 	}
+	return 0;
 }
 
 static void tfs_current_name(char name[TFS_MAX_LEN])
@@ -96,16 +88,12 @@ static void tfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	e.attr_timeout = tfs_opts.timeout;
 	e.entry_timeout = tfs_opts.timeout;
 	tfs_stat(e.ino, &e.attr);
-	__atomic_add_fetch(&tfs_lookups, 1, __ATOMIC_SEQ_CST);
-	if (fuse_reply_entry(req, &e) != 0)
-		__atomic_sub_fetch(&tfs_lookups, 1, __ATOMIC_SEQ_CST);
+	llc_reply_entry_counted(req, &e, &tfs_lookups);
 }
 
 static void tfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	if (ino == TFS_FILE_INO)
-		__atomic_sub_fetch(&tfs_lookups, nlookup, __ATOMIC_SEQ_CST);
-	fuse_reply_none(req);
+	llc_forget_counted(req, ino, nlookup, TFS_FILE_INO, &tfs_lookups);
 }
 
 static void tfs_getattr(fuse_req_t req, fuse_ino_t ino,
@@ -114,11 +102,10 @@ static void tfs_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct stat st;
 
 	(void)fi;
-	if (ino != FUSE_ROOT_ID && ino != TFS_FILE_INO) {
+	if (tfs_stat(ino, &st) < 0) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	tfs_stat(ino, &st);
 	fuse_reply_attr(req, &st, tfs_opts.timeout);
 }
 
@@ -126,36 +113,10 @@ static void tfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 			off_t off, struct fuse_file_info *fi)
 {
 	char cur[TFS_MAX_LEN];
-	const char *names[] = { ".", "..", cur };
-	const fuse_ino_t inos[] = { FUSE_ROOT_ID, FUSE_ROOT_ID, TFS_FILE_INO };
-	size_t len = 0;
-	char *buf;
 
 	(void)fi;
-	if (ino != FUSE_ROOT_ID) {
-		fuse_reply_err(req, ENOTDIR);
-		return;
-	}
-	buf = malloc(size);
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
 	tfs_current_name(cur);
-	/* An entry's offset is its index + 1, so offset 0 starts over. */
-	for (size_t i = off < 0 ? 0 : (size_t)off; i < 3; i++) {
-		struct stat st;
-		size_t need;
-
-		tfs_stat(inos[i], &st);
-		need = fuse_add_direntry(req, buf + len, size - len, names[i],
-					 &st, (off_t)(i + 1));
-		if (need > size - len)
-			break;
-		len += need;
-	}
-	fuse_reply_buf(req, buf, len);
-	free(buf);
+	llc_reply_root_dir(req, ino, size, off, cur, TFS_FILE_INO, tfs_stat);
 }
 
 static const struct fuse_lowlevel_ops tfs_ops = {
@@ -178,26 +139,9 @@ static void tfs_update(char old[TFS_MAX_LEN])
 	if (!len)
 		snprintf(name, sizeof(name), "Time_is_unknown");
 	pthread_mutex_lock(&tfs_lock);
-	if (old)
-		memcpy(old, tfs_name, TFS_MAX_LEN);
+	memcpy(old, tfs_name, TFS_MAX_LEN);
 	memcpy(tfs_name, name, TFS_MAX_LEN);
 	pthread_mutex_unlock(&tfs_lock);
-}
-
-static bool tfs_sleep(int secs)
-{
-	struct timespec until;
-	bool stop;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += secs;
-	pthread_mutex_lock(&tfs_lock);
-	while (!tfs_stop &&
-	       pthread_cond_timedwait(&tfs_wake, &tfs_lock, &until) != ETIMEDOUT)
-		;
-	stop = tfs_stop;
-	pthread_mutex_unlock(&tfs_lock);
-	return stop;
 }
 
 static int tfs_notify(struct fuse_session *se, const char *old)
@@ -216,151 +160,51 @@ static int tfs_notify(struct fuse_session *se, const char *old)
 						strlen(old));
 }
 
-static void *tfs_updater(void *arg)
+/* The updater's step: a new name, then the old one is dropped. */
+static int tfs_tick(struct fuse_session *se)
 {
-	struct fuse_session *se = arg;
 	char old[TFS_MAX_LEN];
-
-	while (!tfs_sleep(tfs_opts.update_interval)) {
-		int err;
-
-		tfs_update(old);
-		if (tfs_opts.no_notify || strcmp(old, tfs_name) == 0 ||
-		    !__atomic_load_n(&tfs_lookups, __ATOMIC_SEQ_CST))
-			continue;
-		/* No lock held here: the kernel may need a lookup answered. */
-		err = tfs_notify(se, old);
-		if (err == -ENODEV)
-			break;
-		/* ENOENT: the kernel had no dentry under the old name. */
-		if (err && err != -ENOENT)
-			fprintf(stderr, "notify_inval_entry: %s failed: %s\n",
-				tfs_opts.only_expire ? "expire" : "invalidation",
-				strerror(-err));
-	}
-	return NULL;
-}
-
-static int tfs_start_updater(pthread_t *ret_thread, struct fuse_session *se)
-{
-	pthread_condattr_t attr;
-	sigset_t all, old;
 	int err;
 
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&tfs_wake, &attr);
-	pthread_condattr_destroy(&attr);
-	/* Signals belong to the thread running the session loop. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(ret_thread, NULL, tfs_updater, se);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err)
-		fprintf(stderr, "notify_inval_entry: pthread_create: %s\n",
-			strerror(err));
-	return -err;
+	tfs_update(old);
+	if (!se || tfs_opts.n.no_notify || strcmp(old, tfs_name) == 0 ||
+	    !llc_count(&tfs_lookups))
+		return 0;
+	/* No lock held here: the kernel may need a lookup answered. */
+	err = tfs_notify(se, old);
+	/* ENOENT: the kernel had no dentry under the old name. */
+	if (err && err != -ENOENT && err != -ENODEV)
+		fprintf(stderr, "notify_inval_entry: %s failed: %s\n",
+			tfs_opts.only_expire ? "expire" : "invalidation",
+			strerror(-err));
+	return err;
 }
 
-static void tfs_stop_updater(pthread_t thread)
+static int tfs_check_opts(void)
 {
-	pthread_mutex_lock(&tfs_lock);
-	tfs_stop = true;
-	pthread_cond_signal(&tfs_wake);
-	pthread_mutex_unlock(&tfs_lock);
-	pthread_join(thread, NULL);
+	if (tfs_opts.n.update_interval < 1 || tfs_opts.timeout < 0) {
+		fprintf(stderr, "notify_inval_entry: --update-interval must be at least 1 and --timeout not negative\n");
+		return -EINVAL;
+	}
+	return 0;
 }
 
-static void tfs_help(const char *progname)
-{
-	printf("usage: %s [options] <mountpoint>\n\n", progname);
-	printf("File-system specific options:\n"
-	       "    --timeout=<secs>       Timeout for kernel caches\n"
-	       "    --update-interval=<secs>  Update-rate of file system contents\n"
-	       "    --no-notify            Disable kernel notifications\n"
-	       "    --only-expire            Expire entries instead of invalidating them\n"
-	       "\n");
-}
-
-static int tfs_loop(struct fuse_session *se,
-		    const struct fuse_cmdline_opts *opts)
-{
-	struct fuse_loop_config *cfg;
-	int ret;
-
-	if (opts->singlethread)
-		return fuse_session_loop(se);
-	cfg = fuse_loop_cfg_create();
-	if (!cfg)
-		return -1;
-	fuse_loop_cfg_set_clone_fd(cfg, opts->clone_fd);
-	fuse_loop_cfg_set_max_threads(cfg, opts->max_threads);
-	fuse_loop_cfg_set_idle_threads(cfg, opts->max_idle_threads);
-	ret = fuse_session_loop_mt(se, cfg);
-	fuse_loop_cfg_destroy(cfg);
-	return ret;
-}
+static const struct llc_example tfs_example = {
+	.name = "notify_inval_entry",
+	.ops = &tfs_ops,
+	.ops_size = sizeof(tfs_ops),
+	.opt_spec = tfs_opt_spec,
+	.opt_data = &tfs_opts,
+	.opt_help =
+	"    --timeout=<secs>       Timeout for kernel caches\n"
+	LLC_NOTIFY_OPT_HELP
+	"    --only-expire            Expire entries instead of invalidating them\n",
+	.check_opts = tfs_check_opts,
+	.tick = tfs_tick,
+	.update_interval = &tfs_opts.n.update_interval,
+};
 
 int main(int argc, char *argv[])
 {
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct fuse_cmdline_opts opts = { 0 };
-	struct fuse_session *se;
-	pthread_t updater;
-	int ret = 1;
-
-	if (fuse_opt_parse(&args, &tfs_opts, tfs_opt_spec, NULL) == -1)
-		return 1;
-	if (fuse_parse_cmdline(&args, &opts) != 0)
-		goto out_args;
-	if (opts.show_help) {
-		tfs_help(argv[0]);
-		fuse_cmdline_help();
-		fuse_lowlevel_help();
-		ret = 0;
-		goto out_args;
-	}
-	if (opts.show_version) {
-		printf("FUSE library version %s\n", fuse_pkgversion());
-		fuse_lowlevel_version();
-		ret = 0;
-		goto out_args;
-	}
-	if (!opts.mountpoint) {
-		printf("usage: %s [options] <mountpoint>\n", argv[0]);
-		printf("       %s --help\n", argv[0]);
-		goto out_args;
-	}
-	if (tfs_opts.update_interval < 1 || tfs_opts.timeout < 0) {
-		fprintf(stderr, "notify_inval_entry: --update-interval must be at least 1 and --timeout not negative\n");
-		goto out_args;
-	}
-
-	tfs_update(NULL);
-	se = fuse_session_new(&args, &tfs_ops, sizeof(tfs_ops), NULL);
-	if (!se)
-		goto out_args;
-	if (fuse_set_signal_handlers(se) != 0)
-		goto out_session;
-	if (fuse_session_mount(se, opts.mountpoint) != 0)
-		goto out_signals;
-	fuse_daemonize(opts.foreground);
-
-	/* After fuse_daemonize(): a thread would not survive its fork. */
-	if (tfs_start_updater(&updater, se) == 0) {
-		ret = tfs_loop(se, &opts) ? 1 : 0;
-		/* Unmount first: it unblocks a notification stuck in the kernel. */
-		fuse_session_unmount(se);
-		tfs_stop_updater(updater);
-	} else {
-		fuse_session_unmount(se);
-	}
-out_signals:
-	fuse_remove_signal_handlers(se);
-out_session:
-	fuse_session_destroy(se);
-out_args:
-	free(opts.mountpoint);
-	fuse_opt_free_args(&args);
-	return ret;
+	return llc_main(argc, argv, &tfs_example);
 }
