@@ -3,7 +3,9 @@
  * Answers getxattr of names a cache policy declares absent ("xattr absent
  * NAME...") inside the kernel: -ENODATA before the FUSE filesystem is
  * asked, so no GETXATTR request is ever queued for them. Scoped to the
- * superblocks (s_dev) the library put in the mounts map.
+ * superblocks (s_dev) the library put in the mounts map. Built twice:
+ * with the POSIX ACL hooks (kernels 6.2+ divert system.posix_acl_* to
+ * them) and, with XABS_GETXATTR_ONLY, without them for older kernels.
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -83,3 +85,25 @@ int xabs_fmod(__u64 *ctx)
 		return ret;
 	return absent((struct dentry *)ctx[0], (const char *)ctx[1]);
 }
+
+#ifndef XABS_GETXATTR_ONLY
+/* Since 6.2 getxattr(2) of system.posix_acl_{access,default} goes to
+ * vfs_get_acl(): the LSM hook there is inode_get_acl, not inode_getxattr. */
+SEC("lsm/inode_get_acl")
+int xabs_acl_lsm(__u64 *ctx)
+{
+	/* inode_get_acl(idmap or mnt_userns, dentry, acl_name) */
+	return absent((struct dentry *)ctx[1], (const char *)ctx[2]);
+}
+
+SEC("fmod_ret/security_inode_get_acl")
+int xabs_acl_fmod(__u64 *ctx)
+{
+	/* (idmap, dentry, acl_name), then the earlier fmod_ret's return */
+	int ret = (int)ctx[3];
+
+	if (ret)
+		return ret;
+	return absent((struct dentry *)ctx[1], (const char *)ctx[2]);
+}
+#endif

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The loader of kernel/xattr_absent.bpf.c (the only lib file including a
- * generated skeleton, a light one: no libbpf at run time). At INIT a
- * helper thread loads it, scopes it to this mount's s_dev and names, and
- * proves by a probe getxattr that the kernel answers without a request.
+ * The loader of kernel/xattr_absent.bpf.c (the only lib file including
+ * generated skeletons, light ones: no libbpf at run time). At INIT a
+ * helper thread loads it (with the get_acl hooks where the kernel has
+ * them), scopes it to this mount's s_dev and names, and proves by probe
+ * getxattrs that the kernel answers without a request.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,25 +21,123 @@
 #include "fastpath/bpf.h"
 #include "xattr_absent.h"
 #include "xattr_absent.skel.h"
+#include "xattr_absent_getxattr.skel.h"
 
-/* The two ways to run the program, tried in this order. */
+/* The two ways to run the programs, tried in this order. */
 enum mode { MODE_LSM, MODE_FMOD, MODE_COUNT };
 static const char *const mode_names[MODE_COUNT] = { "lsm", "fmod_ret" };
 
+/* A mode's programs: [mode] for getxattr, [MODE_COUNT + mode] for ACLs. */
+enum { PROG_COUNT = 2 * MODE_COUNT };
+
+/*
+ * Whichever light skeleton loaded: the full one (getxattr and get_acl
+ * hooks) or, on kernels without inode_get_acl, the getxattr-only one. Two
+ * generated types with the same maps; the loader keeps what it uses here.
+ */
+struct xb_obj {
+	void *skel;
+	void (*destroy)(void *skel);
+	int mounts_fd;
+	int names_fd;
+	__u64 *answered;		/* the programs' counter (bss) */
+	int prog_fd[PROG_COUNT];	/* 0: not in this skeleton */
+	int link_fd[PROG_COUNT];	/* ours; 0: not attached */
+};
+
 struct lf_xbpf {
 	atomic_int refs;		/* owner + helper thread */
-	pthread_mutex_t lock;		/* skel and stopped */
-	struct xattr_absent *skel;
+	pthread_mutex_t lock;		/* obj and stopped */
+	struct xb_obj obj;
 	bool stopped;
 	bool debug;			/* the session's -d */
 	bool loud;			/* log the outcome without -d too */
 	char *mnt;
 	char **names;			/* copies: fp may go before the thread */
 	size_t nnames;
-	const char *probe;		/* one of names */
+	const char *probe;		/* a declared non-ACL name, or NULL */
+	const char *probe_acl;		/* a declared POSIX ACL name, or NULL */
 	atomic_int probe_tid;		/* thread id of a probe in flight */
 	atomic_bool probe_seen;		/* ... and it reached the library */
 };
+
+static void obj_destroy(struct xb_obj *o)
+{
+	int i;
+
+	for (i = 0; i < PROG_COUNT; i++)
+		if (o->link_fd[i] > 0)
+			close(o->link_fd[i]);
+	if (o->skel)
+		o->destroy(o->skel);
+	memset(o, 0, sizeof(*o));
+}
+
+static void destroy_full(void *skel)
+{
+	xattr_absent__destroy(skel);
+}
+
+static void destroy_getxattr(void *skel)
+{
+	xattr_absent_getxattr__destroy(skel);
+}
+
+static int load_full(struct xb_obj *o)
+{
+	struct xattr_absent *s = xattr_absent__open();
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = xattr_absent__load(s);
+	if (err) {	/* the loader returns -errno */
+		xattr_absent__destroy(s);
+		return err < 0 ? err : -EINVAL;
+	}
+	o->skel = s;
+	o->destroy = destroy_full;
+	o->mounts_fd = s->maps.mounts.map_fd;
+	o->names_fd = s->maps.names.map_fd;
+	o->answered = &s->bss->answered;
+	o->prog_fd[MODE_LSM] = s->progs.xabs_lsm.prog_fd;
+	o->prog_fd[MODE_FMOD] = s->progs.xabs_fmod.prog_fd;
+	o->prog_fd[MODE_COUNT + MODE_LSM] = s->progs.xabs_acl_lsm.prog_fd;
+	o->prog_fd[MODE_COUNT + MODE_FMOD] = s->progs.xabs_acl_fmod.prog_fd;
+	return 0;
+}
+
+static int load_getxattr(struct xb_obj *o)
+{
+	struct xattr_absent_getxattr *s = xattr_absent_getxattr__open();
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = xattr_absent_getxattr__load(s);
+	if (err) {
+		xattr_absent_getxattr__destroy(s);
+		return err < 0 ? err : -EINVAL;
+	}
+	o->skel = s;
+	o->destroy = destroy_getxattr;
+	o->mounts_fd = s->maps.mounts.map_fd;
+	o->names_fd = s->maps.names.map_fd;
+	o->answered = &s->bss->answered;
+	o->prog_fd[MODE_LSM] = s->progs.xabs_lsm.prog_fd;
+	o->prog_fd[MODE_FMOD] = s->progs.xabs_fmod.prog_fd;
+	return 0;
+}
+
+/* The get_acl hook is probed by loading: a kernel without it (before
+ * 6.2, where getxattr's hook sees ACL names too) refuses the whole full
+ * skeleton, so the getxattr-only one is tried next. */
+static int obj_load(struct xb_obj *o)
+{
+	int err = load_full(o);
+
+	return err ? load_getxattr(o) : 0;
+}
 
 static void xb_put(struct lf_xbpf *xb)
 {
@@ -46,8 +145,7 @@ static void xb_put(struct lf_xbpf *xb)
 
 	if (atomic_fetch_sub(&xb->refs, 1) != 1)
 		return;
-	if (xb->skel)
-		xattr_absent__destroy(xb->skel);
+	obj_destroy(&xb->obj);
 	for (i = 0; i < xb->nnames; i++)
 		free(xb->names[i]);
 	free(xb->names);
@@ -56,16 +154,17 @@ static void xb_put(struct lf_xbpf *xb)
 	free(xb);
 }
 
-/* The one outcome line: debug level unless the policy asked for BPF. */
+/* The one outcome line: debug level unless the policy asked for BPF.
+ * note: "" or " acl=..." (how POSIX ACL names fare, see run()). */
 static void outcome(const struct lf_xbpf *xb, const char *state,
-		    const char *why)
+		    const char *why, const char *note)
 {
 	if (xb->loud)
-		fuse_log(FUSE_LOG_WARNING, "fastpath: xattr_bpf=%s:%s\n",
-			 state, why);
+		fuse_log(FUSE_LOG_WARNING, "fastpath: xattr_bpf=%s:%s%s\n",
+			 state, why, note);
 	else if (xb->debug)
-		fuse_log(FUSE_LOG_DEBUG, "fastpath: xattr_bpf=%s:%s\n",
-			 state, why);
+		fuse_log(FUSE_LOG_DEBUG, "fastpath: xattr_bpf=%s:%s%s\n",
+			 state, why, note);
 }
 
 /* The kernel's dev_t of the mount, without a request to the daemon
@@ -91,14 +190,13 @@ static int fill_maps(struct lf_xbpf *xb, uint32_t dev)
 		memset(&key, 0, sizeof(key));
 		key.dev = dev;
 		strncpy(key.name, xb->names[i], sizeof(key.name) - 1);
-		err = skel_map_update_elem(xb->skel->maps.names.map_fd, &key,
-					   &one, BPF_ANY);
+		err = skel_map_update_elem(xb->obj.names_fd, &key, &one,
+					   BPF_ANY);
 		if (err < 0)
 			return -errno;
 	}
 	/* the mount last: no lookup of a half-filled name set */
-	if (skel_map_update_elem(xb->skel->maps.mounts.map_fd, &dev, &one,
-				 BPF_ANY) < 0)
+	if (skel_map_update_elem(xb->obj.mounts_fd, &dev, &one, BPF_ANY) < 0)
 		return -errno;
 	return 0;
 }
@@ -130,10 +228,7 @@ static int load(struct lf_xbpf *xb, const char **ret_why)
 		err = -ESHUTDOWN;
 		*ret_why = "unmounted";
 	} else {
-		xb->skel = xattr_absent__open();
-		err = xb->skel ? xattr_absent__load(xb->skel) : -ENOMEM;
-		if (err)	/* the loader returns -errno */
-			err = err < 0 ? err : -EINVAL;
+		err = obj_load(&xb->obj);
 		*ret_why = err ? load_reason(err) : NULL;
 		if (!err) {
 			err = fill_maps(xb, dev);
@@ -145,31 +240,38 @@ static int load(struct lf_xbpf *xb, const char **ret_why)
 	return err;
 }
 
+/* Attaches the mode's programs that this skeleton has; 0 or -errno. */
 static int attach(struct lf_xbpf *xb, enum mode m)
 {
-	int fd = -ESHUTDOWN;
+	struct xb_obj *o = &xb->obj;
+	int err = 0, i, fd;
 
 	pthread_mutex_lock(&xb->lock);
-	if (!xb->stopped)
-		fd = m == MODE_LSM ? xattr_absent__xabs_lsm__attach(xb->skel) :
-			xattr_absent__xabs_fmod__attach(xb->skel);
-	if (fd < 0 && fd != -ESHUTDOWN)
-		fd = errno ? -errno : -EINVAL;
+	for (i = m; i < PROG_COUNT && !err; i += MODE_COUNT) {
+		if (xb->stopped) {
+			err = -ESHUTDOWN;
+		} else if (o->prog_fd[i] > 0) {
+			fd = skel_raw_tracepoint_open(NULL, o->prog_fd[i]);
+			if (fd < 0)
+				err = errno ? -errno : -EINVAL;
+			else
+				o->link_fd[i] = fd;
+		}
+	}
 	pthread_mutex_unlock(&xb->lock);
-	return fd < 0 ? fd : 0;
+	return err;
 }
 
 static void detach(struct lf_xbpf *xb, enum mode m)
 {
-	int *fd;
+	struct xb_obj *o = &xb->obj;
+	int i;
 
 	pthread_mutex_lock(&xb->lock);
-	if (xb->skel) {
-		fd = m == MODE_LSM ? &xb->skel->links.xabs_lsm_fd :
-			&xb->skel->links.xabs_fmod_fd;
-		if (*fd > 0)
-			close(*fd);
-		*fd = 0;
+	for (i = m; i < PROG_COUNT; i += MODE_COUNT) {
+		if (o->link_fd[i] > 0)
+			close(o->link_fd[i]);
+		o->link_fd[i] = 0;
 	}
 	pthread_mutex_unlock(&xb->lock);
 }
@@ -179,8 +281,8 @@ static uint64_t answered(struct lf_xbpf *xb)
 	uint64_t n = 0;
 
 	pthread_mutex_lock(&xb->lock);
-	if (xb->skel && xb->skel->bss)
-		n = __atomic_load_n(&xb->skel->bss->answered, __ATOMIC_RELAXED);
+	if (xb->obj.answered)
+		n = __atomic_load_n(xb->obj.answered, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&xb->lock);
 	return n;
 }
@@ -192,22 +294,47 @@ static uint64_t answered(struct lf_xbpf *xb)
  * not see the probe. Without BPF the probe waits for the daemon's loop,
  * which answers it (ENODATA) like any absent name: no deadlock.
  */
-static bool probe_ok(struct lf_xbpf *xb)
+static bool probe_ok(struct lf_xbpf *xb, const char *name)
 {
 	uint64_t before = answered(xb);
 	char c;
 
 	atomic_store(&xb->probe_seen, false);
 	atomic_store(&xb->probe_tid, (int)syscall(SYS_gettid));
-	(void)getxattr(xb->mnt, xb->probe, &c, 0);
+	(void)getxattr(xb->mnt, name, &c, 0);
 	atomic_store(&xb->probe_tid, 0);
 	return !atomic_load(&xb->probe_seen) && answered(xb) > before;
+}
+
+/* What a mode answers in the kernel, probing one name of each kind the
+ * policy declares (each kind has its own hook since 6.2). */
+enum verdict { V_NONE, V_NOT_ACL, V_ALL };
+
+static enum verdict self_test(struct lf_xbpf *xb)
+{
+	if (xb->probe && !probe_ok(xb, xb->probe))
+		return V_NONE;
+	if (!xb->probe_acl || probe_ok(xb, xb->probe_acl))
+		return V_ALL;
+	return xb->probe ? V_NOT_ACL : V_NONE;
+}
+
+/* The outcome line's note on POSIX ACL names: nothing when the get_acl
+ * programs answer them (or none are declared on a kernel that has them). */
+static const char *acl_note(const struct lf_xbpf *xb, enum verdict v)
+{
+	if (v == V_NOT_ACL)
+		return " acl=library";
+	if (!xb->obj.prog_fd[MODE_COUNT + MODE_LSM])
+		return " acl=getxattr_hook";
+	return "";
 }
 
 static void *run(void *arg)
 {
 	struct lf_xbpf *xb = arg;
 	const char *why = "lsm_inactive";
+	enum verdict v;
 	int err, m;
 
 	err = load(xb, &why);
@@ -218,11 +345,13 @@ static void *run(void *arg)
 		if (err) {
 			why = err == -EPERM || err == -EACCES ?
 			      "trampoline_refused" : "attach_failed";
+			detach(xb, (enum mode)m);
 			err = 0;
 			continue;
 		}
-		if (probe_ok(xb)) {
-			outcome(xb, "on", mode_names[m]);
+		v = self_test(xb);
+		if (v != V_NONE) {
+			outcome(xb, "on", mode_names[m], acl_note(xb, v));
 			xb_put(xb);
 			return NULL;
 		}
@@ -231,25 +360,36 @@ static void *run(void *arg)
 	}
 	pthread_mutex_lock(&xb->lock);
 	if (!xb->stopped)
-		outcome(xb, "off", why);
-	if (xb->skel)
-		xattr_absent__destroy(xb->skel);
-	xb->skel = NULL;
+		outcome(xb, "off", why, "");
+	obj_destroy(&xb->obj);
 	pthread_mutex_unlock(&xb->lock);
 	xb_put(xb);
 	return NULL;
 }
 
-/* A name the getxattr hook sees on every kernel: since 6.2 POSIX ACLs
- * (system.posix_acl_*) take the get_acl path instead. */
-static const char *pick_probe(char **names, size_t n)
+static bool is_acl_name(const char *name)
 {
+	return !strcmp(name, "system.posix_acl_access") ||
+	       !strcmp(name, "system.posix_acl_default");
+}
+
+/* The probes: a non-ACL name (preferably outside "system.", which some
+ * kernels divert) for the getxattr hook, an ACL name for get_acl's. */
+static void pick_probes(struct lf_xbpf *xb)
+{
+	const char *n;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (strncmp(names[i], "system.", 7) != 0)
-			return names[i];
-	return names[0];
+	for (i = 0; i < xb->nnames; i++) {
+		n = xb->names[i];
+		if (is_acl_name(n)) {
+			if (!xb->probe_acl)
+				xb->probe_acl = n;
+		} else if (!xb->probe || (!strncmp(xb->probe, "system.", 7) &&
+					  strncmp(n, "system.", 7))) {
+			xb->probe = n;
+		}
+	}
 }
 
 static struct lf_xbpf *xb_new(const struct lf_fastpath *fp, const char *mnt)
@@ -275,7 +415,7 @@ static struct lf_xbpf *xb_new(const struct lf_fastpath *fp, const char *mnt)
 		}
 		xb->nnames++;
 	}
-	xb->probe = pick_probe(xb->names, xb->nnames);
+	pick_probes(xb);
 	return xb;
 }
 
@@ -326,9 +466,7 @@ void lf_xbpf_detach(struct lf_fastpath *fp)
 	pthread_mutex_lock(&xb->lock);
 	xb->stopped = true;
 	/* closing the links detaches; the maps go with the last program */
-	if (xb->skel)
-		xattr_absent__destroy(xb->skel);
-	xb->skel = NULL;
+	obj_destroy(&xb->obj);
 	pthread_mutex_unlock(&xb->lock);
 }
 
