@@ -187,7 +187,6 @@ struct fuse_session {
 	int uring_enable;		/* -1 default, 0 no_io_uring, 1 asked */
 	unsigned int uring_depth;	/* entries per kernel queue, 0: default */
 	unsigned int uring_threads;	/* ring threads, 0: one per CPU */
-	unsigned int uring_bulk_threads; /* workers for large transfers */
 	bool loop_mt;			/* served by fuse_session_loop_mt */
 	sem_t *loop_finish;		/* posted when a ring thread ends it */
 	struct lf_uring *uring;		/* running rings, or NULL */

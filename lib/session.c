@@ -120,16 +120,6 @@ static void uring_settings(struct fuse_session *se, const struct ll_opts *lo)
 	env = getenv("FUSE_URING_THREADS");
 	v = env ? strtoul(env, NULL, 10) : 0;
 	se->uring_threads = (unsigned int)LF_MIN(v, 4096ul);
-	env = getenv("FUSE_URING_BULK_THREADS");
-	if (env && *env) {
-		v = strtoul(env, NULL, 10);
-	} else {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		v = n > 0 ? (unsigned long)n : 1;
-	}
-	se->uring_bulk_threads = (unsigned int)LF_MIN(v,
-					(unsigned long)LF_URING_BULK_MAX_THREADS);
 }
 
 static void pipe_free(void *p)

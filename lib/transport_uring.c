@@ -45,21 +45,7 @@ struct ent {
 	struct iovec iov[2];		/* what REGISTER hands the kernel */
 	uint64_t commit_id;		/* 0 until the first request */
 	uint16_t qid;
-	struct ent *next;		/* replies committed by other threads,
-					 * or the bulk queue before dispatch */
-	struct fuse_buf buf;		/* the request, while queued for bulk */
-};
-
-/* Workers for large READ/WRITE requests (LF_URING_BULK_MIN), started on
- * demand; each holds a reference on the pool while it lives. */
-struct bulk {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct ent *head, *tail;
-	unsigned int max;		/* 0: requests stay on the ring thread */
-	unsigned int nthreads;
-	unsigned int idle;
-	bool stop;
+	struct ent *next;		/* replies committed by other threads */
 };
 
 /* One io_uring and the thread that owns it; serves one or more of the
@@ -97,7 +83,6 @@ struct lf_uring {
 	pthread_cond_t cond;
 	unsigned int reported;
 	int err;			/* first setup error */
-	struct bulk bulk;
 	struct ring rings[];
 };
 
@@ -186,8 +171,6 @@ static void pool_free(struct lf_uring *u)
 	}
 	pthread_mutex_destroy(&u->lock);
 	pthread_cond_destroy(&u->cond);
-	pthread_mutex_destroy(&u->bulk.lock);
-	pthread_cond_destroy(&u->bulk.cond);
 	free(u);
 }
 
@@ -439,111 +422,6 @@ static bool dispatch_aside(struct fuse_session *se, const struct fuse_buf *buf,
 	return err == 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* Bulk workers                                                         */
-/* ------------------------------------------------------------------ */
-
-static void *bulk_main(void *arg)
-{
-	struct lf_uring *u = arg;
-	struct bulk *b = &u->bulk;
-	struct ent *e;
-
-	pthread_mutex_lock(&b->lock);
-	for (;;) {
-		while (!b->head && !b->stop) {
-			b->idle++;
-			pthread_cond_wait(&b->cond, &b->lock);
-			b->idle--;
-		}
-		e = b->head;
-		if (!e)
-			break;		/* stopped, nothing left */
-		b->head = e->next;
-		if (!b->head)
-			b->tail = NULL;
-		pthread_mutex_unlock(&b->lock);
-		lf_dispatch(u->se, &e->buf, &e->ch);
-		pthread_mutex_lock(&b->lock);
-	}
-	b->nthreads--;
-	pthread_mutex_unlock(&b->lock);
-	pool_put(u);
-	return NULL;
-}
-
-/* Under b->lock. A detached worker, without the daemon's signals. */
-static int bulk_spawn(struct lf_uring *u)
-{
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t tid;
-	int err;
-
-	atomic_fetch_add(&u->refs, 1);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = -pthread_create(&tid, &attr, bulk_main, u);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (err) {
-		atomic_fetch_sub(&u->refs, 1);	/* the pool's own stays */
-		return err;
-	}
-	pthread_setname_np(tid, "fuse-bulk");
-	u->bulk.nthreads++;
-	return 0;
-}
-
-static bool is_bulk(const struct fuse_in_header *in, const void *op_in,
-		    uint32_t payload_sz)
-{
-	if (in->opcode == FUSE_WRITE)
-		return payload_sz >= LF_URING_BULK_MIN;
-	if (in->opcode == FUSE_READ)
-		return ((const struct fuse_read_in *)op_in)->size >=
-		       LF_URING_BULK_MIN;
-	return false;
-}
-
-/* Hands a large transfer to a worker; false: dispatch it here. */
-static bool bulk_take(struct lf_uring *u, struct ent *e,
-		      const struct fuse_buf *buf)
-{
-	struct bulk *b = &u->bulk;
-
-	if (!b->max)
-		return false;
-	e->buf = *buf;
-	e->next = NULL;
-	pthread_mutex_lock(&b->lock);
-	if (b->stop || (!b->idle && b->nthreads < b->max &&
-			bulk_spawn(u) < 0 && !b->nthreads)) {
-		pthread_mutex_unlock(&b->lock);
-		return false;
-	}
-	if (b->tail)
-		b->tail->next = e;
-	else
-		b->head = e;
-	b->tail = e;
-	pthread_cond_signal(&b->cond);
-	pthread_mutex_unlock(&b->lock);
-	return true;
-}
-
-/* Workers finish what is queued (their replies find the rings stopped,
- * like any late reply) and end. */
-static void bulk_stop(struct lf_uring *u)
-{
-	pthread_mutex_lock(&u->bulk.lock);
-	u->bulk.stop = true;
-	pthread_cond_broadcast(&u->bulk.cond);
-	pthread_mutex_unlock(&u->bulk.lock);
-}
-
 /* A request arrived in e: make it contiguous and dispatch it. */
 static void deliver(struct ring *r, struct ent *e)
 {
@@ -579,8 +457,6 @@ static void deliver(struct ring *r, struct ent *e)
 	buf.mem = start;
 	buf.size = (size_t)n;
 	if (in->opcode == FUSE_SETLKW && dispatch_aside(se, &buf, e))
-		return;
-	if (is_bulk(in, rq.op_in, rq.payload_sz) && bulk_take(u, e, &buf))
 		return;
 	lf_dispatch(se, &buf, &e->ch);
 }
@@ -901,9 +777,6 @@ static struct lf_uring *pool_new(struct fuse_session *se)
 	atomic_init(&u->refs, 1);
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->cond, NULL);
-	pthread_mutex_init(&u->bulk.lock, NULL);
-	pthread_cond_init(&u->bulk.cond, NULL);
-	u->bulk.max = se->uring_bulk_threads;
 	for (i = 0; i < nr; i++) {
 		u->rings[i].u = u;
 		u->rings[i].idx = i;
@@ -918,7 +791,6 @@ static void stop_rings(struct lf_uring *u)
 	unsigned int i;
 
 	atomic_store(&u->stopping, true);
-	bulk_stop(u);
 	for (i = 0; i < u->nr_rings; i++)
 		if (u->rings[i].created && u->rings[i].efd >= 0)
 			eventfd_write(u->rings[i].efd, 1);

@@ -24,12 +24,6 @@
  * asks for more when deep sequential I/O matters more (doc/io_uring.md). */
 #define LF_URING_PER_QUEUE	1u
 #define LF_URING_THREADS	32u
-/* READ and WRITE of at least this many bytes go to the bulk workers, so
- * a queue's large transfers (readahead, write-back) run side by side
- * while its small requests keep the ring thread to themselves; workers:
- * one per online CPU, FUSE_URING_BULK_THREADS (0: none) says otherwise. */
-#define LF_URING_BULK_MIN	(128u * 1024u)
-#define LF_URING_BULK_MAX_THREADS	64u
 
 /* The pieces of a request as the kernel lays them out in a ring entry. */
 struct lf_uring_req {
