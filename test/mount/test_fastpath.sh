@@ -142,21 +142,25 @@ passthrough_case off --nopassthrough
 
 # ---------------------------------------------------------------------
 # 1b. The mount's dirty-page limits: the kernel gives a FUSE mount a strict
-# 1 % share; -o bdi_strict_limit=0,bdi_max_ratio=N lift it (root only).
+# 1 % share; -o bdi_strict_limit=0,bdi_max_ratio=N lift it (root only), and
+# passthrough_hp asks for a local filesystem's (0, 100) unless --nocache or
+# the user's own bdi_* options.
 
 bdi_of() { echo "/sys/class/bdi/$(mountpoint -d "$MNT")"; }
-if start bdi-default --nopassthrough; then
-	BDI_DEF=$(cat "$(bdi_of)/strict_limit" 2>/dev/null)
+# bdi_case NAME WANT ARGS...: mounts, compares "strict_limit max_ratio"
+bdi_case() {
+	local name=$1 want=$2 got
+	shift 2
+	start "bdi-$name" "$@" || return
+	got="$(cat "$(bdi_of)/strict_limit") $(cat "$(bdi_of)/max_ratio")"
+	note "bdi $name: strict_limit, max_ratio = $got"
+	[ "$got" = "$want" ] || fail "bdi $name: strict_limit, max_ratio '$got', want '$want'"
 	stop
-fi
-if start bdi --nopassthrough -o bdi_strict_limit=0,bdi_max_ratio=30; then
-	b=$(bdi_of)
-	note "bdi: strict_limit $BDI_DEF by default; with the options $(cat "$b/strict_limit") and max_ratio $(cat "$b/max_ratio")"
-	[ "$(cat "$b/strict_limit")" = 0 ] && [ "$(cat "$b/max_ratio")" = 30 ] ||
-		fail "bdi: strict_limit/max_ratio not applied ($b)"
-	stop
-fi
-[ "$BDI_DEF" = 1 ] || fail "bdi: the kernel's default strict_limit is '$BDI_DEF', not 1 (control)"
+}
+bdi_case kernel-default "1 1" --nopassthrough --nocache
+bdi_case hp-default "0 100" --nopassthrough
+bdi_case options "0 30" --nopassthrough -o bdi_strict_limit=0,bdi_max_ratio=30
+bdi_case user-wins "1 1" --nopassthrough -o bdi_strict_limit=1
 
 # ---------------------------------------------------------------------
 # 2. Writeback cache: 1000 small writes reach the daemon as a few large.
