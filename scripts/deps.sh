@@ -27,7 +27,12 @@ EOF
 fi
 export DEBIAN_FRONTEND=noninteractive
 if [ ${#missing[@]} -gt 0 ] || [ -n "$update" ]; then
-	apt-get update -qq
+	# a mirror without backports must not cost the rest: drop it, retry
+	if ! apt-get update -qq && [ -n "$update" ]; then
+		echo "deps: apt-get update failed with bookworm-backports; going on without it (the 6.12 qemu tests will skip)" >&2
+		rm -f /etc/apt/sources.list.d/fastfuse-bookworm-backports.sources
+		apt-get update -qq
+	fi
 fi
 if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
