@@ -88,8 +88,8 @@ static void llc_stop_updater(struct llc_updater *up)
 	pthread_join(up->thread, NULL);
 }
 
-static int llc_loop(struct fuse_session *se,
-		    const struct fuse_cmdline_opts *opts)
+int llc_session_loop(struct fuse_session *se,
+		     const struct fuse_cmdline_opts *opts)
 {
 	struct fuse_loop_config *cfg;
 	int ret;
@@ -158,7 +158,7 @@ static int llc_serve(struct fuse_session *se,
 		fuse_session_unmount(se);
 		return 1;
 	}
-	ret = llc_loop(se, opts) ? 1 : 0;
+	ret = llc_session_loop(se, opts) ? 1 : 0;
 	/* Unmount first: it unblocks a notification stuck in the kernel. */
 	fuse_session_unmount(se);
 	if (ex->tick) {

@@ -70,6 +70,9 @@ struct llc_example {
  * threaded), unmount. Returns the exit status.
  */
 int llc_main(int argc, char *argv[], const struct llc_example *ex);
+/* The loop the command line asked for (-s, clone_fd, max_threads, ...). */
+int llc_session_loop(struct fuse_session *se,
+		     const struct fuse_cmdline_opts *opts);
 
 /* Fills @st of the root directory or the file; -ENOENT for another inode. */
 typedef int (*llc_stat_fn)(fuse_ino_t ino, struct stat *st);

@@ -14,6 +14,7 @@
 
 #include "passthrough_ll.h"
 #include "passthrough_common.h"
+#include "ll_common.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -885,25 +886,6 @@ static void pl_raise_fd_limit(void)
 	}
 }
 
-static int pl_loop(struct fuse_session *se,
-		   const struct fuse_cmdline_opts *opts)
-{
-	struct fuse_loop_config *cfg;
-	int ret;
-
-	if (opts->singlethread)
-		return fuse_session_loop(se);
-	cfg = fuse_loop_cfg_create();
-	if (!cfg)
-		return -1;
-	fuse_loop_cfg_set_clone_fd(cfg, opts->clone_fd);
-	fuse_loop_cfg_set_max_threads(cfg, opts->max_threads);
-	fuse_loop_cfg_set_idle_threads(cfg, opts->max_idle_threads);
-	ret = fuse_session_loop_mt(se, cfg);
-	fuse_loop_cfg_destroy(cfg);
-	return ret;
-}
-
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -957,7 +939,7 @@ int main(int argc, char *argv[])
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
 		goto out_signals;
 	fuse_daemonize(opts.foreground);
-	ret = pl_loop(se, &opts) ? 1 : 0;
+	ret = llc_session_loop(se, &opts) ? 1 : 0;
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
