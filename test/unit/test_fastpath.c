@@ -1431,27 +1431,37 @@ static void ru_init_writeback(void *userdata, struct fuse_conn_info *conn)
 	conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 }
 
-/* A session whose filesystem asks for writeback and declares @promises. */
-static struct fuse_session *declared_session(const char *policy,
-					     unsigned int promises)
+/* A session on @ops over a writable mount, after INIT with @offer, whose
+ * filesystem declared @promises; the reason lines stay in logbuf. */
+static struct fuse_session *ops_session(const struct fuse_lowlevel_ops *ops,
+					const char *policy,
+					unsigned int promises, uint64_t offer)
 {
-	struct fuse_lowlevel_ops ops = ru_ops;
 	const char *rw[] = { "-o", "rw" };
 	struct fuse_session *se;
 	struct lf_fastpath *fp;
 
-	ops.init = ru_init_writeback;
 	ru_reset();
-	se = fake_session_new_args(&ops, sizeof(ops), NULL, 2, rw);
+	se = fake_session_new_args(ops, sizeof(*ops), NULL, 2, rw);
 	assert_non_null(se);
 	assert_int_equal(fastfuse_declare(se, promises), 0);
 	assert_int_equal(lf_fastpath_parse(policy, "t", &fp), 0);
 	assert_int_equal(lf_fastpath_install(se, fp), 0);
 	se->debug = 1;
 	logbuf[0] = '\0';
-	fake_init(se, 45, OFFER);
+	fake_init(se, 45, offer);
 	se->debug = 0;
 	return se;
+}
+
+/* ...whose filesystem asks for writeback. */
+static struct fuse_session *declared_session(const char *policy,
+					     unsigned int promises)
+{
+	struct fuse_lowlevel_ops ops = ru_ops;
+
+	ops.init = ru_init_writeback;
+	return ops_session(&ops, policy, promises, OFFER);
 }
 
 /* `auto`: on where the filesystem declared the promise, off elsewhere */
@@ -1526,8 +1536,6 @@ static void test_reuse_writes(void **state)
 	struct fuse_lowlevel_ops hl_ops = ru_ops;
 	const struct fuse_entry_out *eo;
 	struct fuse_session *se;
-	struct lf_fastpath *fp;
-	const char *rw[] = { "-o", "rw" };
 
 	(void)state;
 	/* reuse_open alone stays off on a writable mount */
@@ -1561,15 +1569,8 @@ static void test_reuse_writes(void **state)
 #if !FASTFUSE_ABI_314	/* 3.14 filesystems cannot ask for passthrough */
 	/* a filesystem doing passthrough in its opens keeps them */
 	hl_ops.init = ru_init_passthrough;
-	ru_reset();
-	se = fake_session_new_args(&hl_ops, sizeof(hl_ops), NULL, 2, rw);
-	assert_non_null(se);
-	assert_int_equal(lf_fastpath_parse("reuse_open yes\nreuse_writes yes\n",
-					   "t", &fp), 0);
-	assert_int_equal(lf_fastpath_install(se, fp), 0);
-	se->debug = 1;
-	logbuf[0] = '\0';
-	fake_init(se, 45, OFFER | FUSE_PASSTHROUGH);
+	se = ops_session(&hl_ops, "reuse_open yes\nreuse_writes yes\n", 0,
+			 OFFER | FUSE_PASSTHROUGH);
 	assert_non_null(strstr(logbuf, "fastpath: reuse_open=off:passthrough\n"));
 	assert_null(se->fastpath->reuse);
 	fake_session_destroy(se);
@@ -1578,15 +1579,8 @@ static void test_reuse_writes(void **state)
 
 	/* the path API hides open files on unlink: not without OPEN */
 	hl_ops.open = lf_hl_open;
-	ru_reset();
-	se = fake_session_new_args(&hl_ops, sizeof(hl_ops), NULL, 2, rw);
-	assert_non_null(se);
-	assert_int_equal(lf_fastpath_parse("reuse_open yes\nreuse_writes yes\n",
-					   "t", &fp), 0);
-	assert_int_equal(lf_fastpath_install(se, fp), 0);
-	se->debug = 1;
-	logbuf[0] = '\0';
-	fake_init(se, 45, OFFER);
+	se = ops_session(&hl_ops, "reuse_open yes\nreuse_writes yes\n", 0,
+			 OFFER);
 	assert_non_null(strstr(logbuf,
 			       "fastpath: reuse_open=off:writable_path_api\n"));
 	assert_null(se->fastpath->reuse);
